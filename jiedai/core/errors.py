@@ -1,0 +1,24 @@
+"""Domain errors. Services raise them; views show them as messages and the API maps them to status codes."""
+
+
+class DomainError(Exception):
+    """A rule of the policy or of the workflow forbids this action. API: 422 (or 409 for conflicts)."""
+
+    status_code = 422
+
+    def __init__(self, message: str, *, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class ConflictError(DomainError):
+    """The thing changed under the caller (already decided, no longer current). API: 409."""
+
+    status_code = 409
+
+
+class ValidationFailed(DomainError):
+    """Input is incomplete or wrong; `errors` maps field names to messages. API: 422."""
+
+    status_code = 422

@@ -1,0 +1,56 @@
+"""The numbers the policy leaves as [X]: defaults here, overrides in SystemSetting rows (editable in the admin)."""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    default: str
+    kind: type
+    label: Any
+    clause: str
+
+    def parse(self, raw: str):
+        if self.kind is int:
+            value = int(raw)
+            if value < 0:
+                raise ValueError(_("必须是非负整数。"))
+            return value
+        if self.kind is Decimal:
+            try:
+                value = Decimal(raw)
+            except InvalidOperation as exc:
+                raise ValueError(_("必须是金额，例如 20000.00。")) from exc
+            if value < 0 or value != value.quantize(Decimal("0.01")):
+                raise ValueError(_("必须是非负金额，最多两位小数。"))
+            return value
+        return raw
+
+
+REGISTRY: dict[str, SettingSpec] = {
+    spec.key: spec
+    for spec in [
+        SettingSpec("plan_lead_workdays", "3", int, _("接待方案提前完成的工作日数"), "3.1.2"),
+        SettingSpec("survey_window_workdays", "5", int, _("来访结束后满意度调查的工作日数"), "6.2.1"),
+        SettingSpec("gm_cost_threshold", "20000.00", Decimal, _("需总经理审批的预计费用阈值（元）"), "2.2.2"),
+    ]
+}
+
+
+def get_setting(key: str):
+    """The current value of a run-time setting (one query; a missing row means the default)."""
+    from jiedai.core.models import SystemSetting
+
+    spec = REGISTRY[key]
+    raw = SystemSetting.objects.filter(key=key).values_list("value", flat=True).first()
+    if raw is None:
+        return spec.parse(spec.default)
+    try:
+        return spec.parse(raw)
+    except (ValueError, ArithmeticError):
+        return spec.parse(spec.default)
