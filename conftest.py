@@ -1,11 +1,13 @@
 """Shared fixtures: the demo company's named people (a requester, their head, the supervising leader, the GM,
-finance, administration and an outsider from another department)."""
+finance, administration and an outsider from another department) and the policy's flows."""
 
 import pytest
 
 
 @pytest.fixture
 def people(db):
+    from jiedai.approvals.seeds import ensure_seed_flows
     from jiedai.org.demo import ensure_demo_org
 
+    ensure_seed_flows()  # transactional tests flush the rows the data migration seeded
     return ensure_demo_org()

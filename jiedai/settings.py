@@ -109,7 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test_jiedai.sqlite3")}
+    # A file (not :memory:) so a real Celery worker in another process can share the test database; one per
+    # process so parallel test runs never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test_jiedai_{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -181,8 +183,8 @@ SECURE_CSP = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# E-mail
-EMAIL_BACKEND = os.environ.get(
+# E-mail (Django 6.1 MAILERS). Production: SMTP from EMAIL_* variables; development: files in var/mail.
+EMAIL_BACKEND_PATH = os.environ.get(
     "EMAIL_BACKEND",
     {
         "production": "django.core.mail.backends.smtp.EmailBackend",
@@ -190,12 +192,20 @@ EMAIL_BACKEND = os.environ.get(
         "test": "django.core.mail.backends.locmem.EmailBackend",
     }[JIEDAI_ENV],
 )
-EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+_MAIL_OPTIONS = {
+    "django.core.mail.backends.smtp.EmailBackend": {
+        "host": os.environ.get("EMAIL_HOST", "localhost"),
+        "port": int(os.environ.get("EMAIL_PORT", "25")),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "timeout": 20,
+    },
+    "django.core.mail.backends.filebased.EmailBackend": {
+        "file_path": os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail")),
+    },
+}
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": _MAIL_OPTIONS.get(EMAIL_BACKEND_PATH, {})}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "jiedai@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 

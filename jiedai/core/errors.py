@@ -22,3 +22,15 @@ class ValidationFailed(DomainError):
     """Input is incomplete or wrong; `errors` maps field names to messages. API: 422."""
 
     status_code = 422
+
+
+class NotFound(DomainError):
+    """The thing does not exist or the caller may not know it exists. API: 404."""
+
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    """The caller may see the thing but not do this to it. API: 403."""
+
+    status_code = 403

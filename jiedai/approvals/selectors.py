@@ -1,0 +1,68 @@
+"""Reads of the approval engine, for the document apps' access layers, to-do lists and timelines."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from jiedai.approvals.models import ApprovalEvent, ApprovalInstance, ApprovalTask, CcRecord, TaskStatus
+
+
+def pending_tasks_for(user):
+    return (
+        ApprovalTask.objects.filter(assignee=user, status=TaskStatus.PENDING)
+        .select_related("instance", "instance__applicant", "instance__department", "step", "acting_for")
+        .order_by("-created_at", "-id")
+    )
+
+
+def has_task_exists(user, document_type: str, ref: str = "pk") -> Exists:
+    """Exists(): the user has (or had) a task on the document, as assignee or as the person delegated from."""
+    return Exists(
+        ApprovalTask.objects.filter(
+            Q(assignee=user) | Q(acting_for=user),
+            instance__document_type=document_type,
+            instance__document_id=OuterRef(ref),
+        )
+    )
+
+
+def copied_exists(user, document_type: str, ref: str = "pk") -> Exists:
+    """Exists(): the document was copied to the user or to someone of the user's department (policy 2.2.3)."""
+    people = Q(user=user)
+    if user.department_id:
+        people |= Q(user__department_id=user.department_id)
+    return Exists(
+        CcRecord.objects.filter(people, instance__document_type=document_type, instance__document_id=OuterRef(ref))
+    )
+
+
+def copied_to(user, document_type: str):
+    return (
+        CcRecord.objects.filter(user=user, instance__document_type=document_type)
+        .select_related("instance")
+        .order_by("-created_at")
+    )
+
+
+def instance_for(document_type: str, document_id: int):
+    return (
+        ApprovalInstance.objects.filter(document_type=document_type, document_id=document_id)
+        .select_related("flow", "current_step")
+        .first()
+    )
+
+
+def timeline(instance):
+    """All tasks of every round, oldest first, with their people (for the timeline and the print view)."""
+    if instance is None:
+        return []
+    return list(
+        ApprovalTask.objects.filter(instance=instance)
+        .exclude(status=TaskStatus.CANCELLED)
+        .select_related("step", "assignee", "acting_for")
+        .order_by("round", "step__order", "decided_at", "id")
+    )
+
+
+def events(instance):
+    if instance is None:
+        return []
+    return list(ApprovalEvent.objects.filter(instance=instance).select_related("actor", "on_behalf_of"))

@@ -1,0 +1,58 @@
+"""The one access layer for reception requests: who may see and who may change what (every view and endpoint
+goes through here)."""
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from jiedai.approvals.selectors import copied_exists, has_task_exists
+from jiedai.core.errors import Forbidden, NotFound
+from jiedai.org.models import Role
+from jiedai.org.selectors import user_has_role
+from jiedai.receptions.models import EDITABLE_STATUSES, Reception, ReceptionStatus
+
+DOCUMENT_TYPE = "reception"
+
+
+def receptions_visible_to(user, queryset=None):
+    """Requests the user may read: their own and those they lead; once submitted, those of the departments
+    they head or supervise, those they were asked to approve, and everything for the GM; once approved, those
+    copied to them or to their department (policy 2.2.3)."""
+    queryset = Reception.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    submitted = ~Q(status=ReceptionStatus.DRAFT)
+    if user_has_role(user, Role.GENERAL_MANAGER):
+        return queryset.filter(Q(requester=user) | submitted)
+    rule = (
+        Q(requester=user)
+        | Q(lead=user)
+        | (submitted & (Q(host_department__head=user) | Q(host_department__supervising_leader=user)))
+        | Q(has_task_exists(user, DOCUMENT_TYPE))
+        | (Q(status=ReceptionStatus.APPROVED) & Q(copied_exists(user, DOCUMENT_TYPE)))
+    )
+    return queryset.filter(rule)
+
+
+def get_reception_for_user(user, pk, *, write: bool = False) -> Reception:
+    """The reception if the user may see it (else NotFound, 404); with write=True, also that they may edit it
+    now (else Forbidden, 403)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("找不到该接待申请。")) from None
+    reception = receptions_visible_to(user).filter(pk=pk).select_related("host_department", "requester", "lead").first()
+    if reception is None:
+        raise NotFound(_("找不到该接待申请。"))
+    if write and not can_edit(user, reception):
+        raise Forbidden(_("只有申请人可以在草稿或退回状态下修改。"))
+    return reception
+
+
+def can_edit(user, reception) -> bool:
+    return reception.requester_id == user.pk and reception.status in EDITABLE_STATUSES
+
+
+def can_withdraw(user, reception) -> bool:
+    return reception.requester_id == user.pk and reception.status == ReceptionStatus.PENDING_APPROVAL

@@ -1,0 +1,40 @@
+"""Helpers to build requests in tests through the services (never raw saves)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from jiedai.receptions.services import reception_create, reception_submit
+
+
+def request_data(**overrides) -> dict:
+    start = (timezone.now() + timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
+    data = {
+        "purpose": "考察生产线并洽谈年度采购",
+        "visit_start": start,
+        "visit_end": start + timedelta(days=1, hours=8),
+        "visitor_count": 3,
+        "importance": "normal",
+        "estimated_cost": Decimal("5000.00"),
+        "escort_needs": "需要技术部工程师陪同参观",
+        "clients": [{"name": "林海", "organization": "华东精密机械有限公司", "title": "采购总监", "phone": "13800000000"}],
+    }
+    data.update(overrides)
+    return data
+
+
+def important_data(people, **overrides) -> dict:
+    return request_data(
+        importance="important",
+        lead=people["sales_rep"],
+        coordinating_departments=["tech"],
+        importance_statement="年度最大客户，续签框架协议",
+        expected_outcome="签订 2027 年框架协议",
+        **overrides,
+    )
+
+
+def submitted_request(people, requester="sales_rep", **overrides):
+    reception = reception_create(by=people[requester], data=request_data(**overrides))
+    return reception_submit(reception_id=reception.pk, by=people[requester])
