@@ -1,4 +1,9 @@
+from django.urls import path
+
+from jiedai.workdays import views
 
 app_name = "workdays"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.calendar, name="calendar"),
+]
