@@ -77,6 +77,7 @@ def _notify(recipients, kind, title, instance):
         )
 
 
+@transaction.atomic
 def approval_submit(
     *,
     flow_code: str,
