@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # only for its self-hosted Swagger UI files (templates + static): /api/v1/docs loads no CDN
     "jiedai.core",
     "jiedai.org",
     "jiedai.workdays",
@@ -218,6 +219,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(BASE_DIR / "var" / "broker" / "out"),
         "data_folder_out": str(BASE_DIR / "var" / "broker" / "out"),
         "processed_folder": str(BASE_DIR / "var" / "broker" / "processed"),
+        "control_folder": str(BASE_DIR / "var" / "broker" / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")

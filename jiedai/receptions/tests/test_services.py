@@ -147,7 +147,7 @@ def test_approval_freezes_copies_and_sets_plan_due_date__2_2_3__3_1_2(people):
     assert reception.plan_due_date == date(2026, 9, 29) and reception.plan_due_provisional is False
     copied = set(CcRecord.objects.filter(instance__document_id=reception.pk).values_list("user__username", flat=True))
     assert copied == {"tech_head", "fin_clerk", "admin_clerk"}
-    with pytest.raises(Forbidden):
+    with pytest.raises(ConflictError):
         reception_update(reception_id=reception.pk, by=people["sales_rep"], data={"purpose": "改"})
 
 
@@ -193,7 +193,7 @@ def test_reject_ends_it(people):
     reception = submitted_request(people)
     approve(people, reception, "sales_head", "reject", "不必要")
     assert reception.status == ReceptionStatus.REJECTED
-    with pytest.raises(Forbidden):
+    with pytest.raises(ConflictError):
         reception_submit(reception_id=reception.pk, by=people["sales_rep"])
 
 
