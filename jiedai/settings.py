@@ -156,6 +156,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root before collectstatic
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
 # Security headers and cookies. Production (DEBUG off) gets HTTPS-only cookies and HSTS.
