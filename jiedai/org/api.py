@@ -4,7 +4,9 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
+from jiedai.core.api_schema import error_responses
 from jiedai.org.models import ApiToken
 from jiedai.org.selectors import user_roles
 
@@ -12,6 +14,8 @@ router = Router(tags=["auth"])
 
 
 class TokenIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     username: str
     password: str
 
@@ -27,18 +31,31 @@ class MeOut(Schema):
     roles: list[str]
 
 
-@router.post("/auth/token", auth=None, response=TokenOut)
+@router.post(
+    "/auth/token", auth=None, response={200: TokenOut, **error_responses(400, 401, 422, 429)}, summary="获取令牌"
+)
 def token_obtain(request, payload: TokenIn):
-    if len(payload.username) > 150 or len(payload.password) > 4096:
-        raise HttpError(401, _("用户名或密码不正确。"))
+    """Exchange a username and password for a bearer token (shown once; only its hash is stored). Failed
+    attempts count towards the same lockout as the login page."""
+    bad = HttpError(401, _("用户名或密码不正确。"))
+    # Checked before the database sees them: a NUL byte makes PostgreSQL fail the lookup with a 500.
+    for value, limit in ((payload.username, 150), (payload.password, 4096)):
+        if not value or len(value) > limit or "\x00" in value:
+            raise bad
     user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        # Answer the lockout here, in the API's shape; otherwise AxesMiddleware swaps in the login page's HTML.
+        request.axes_locked_out = False
+        raise HttpError(429, _("登录失败次数过多，请稍后再试。"))
     if user is None or not user.is_active:
-        raise HttpError(401, _("用户名或密码不正确。"))
+        raise bad
     return {"token": ApiToken.issue(user)}
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response={200: MeOut, **error_responses(401)}, summary="当前用户")
 def me(request):
+    """The caller: username, name, department code and roles (company roles plus department_head /
+    supervising_leader)."""
     user = request.auth
     return {
         "username": user.username,

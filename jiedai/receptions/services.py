@@ -55,6 +55,13 @@ def _history(reception, action, *, by, from_status="", to_status="", comment="",
     )
 
 
+def _check_requester(by, reception_id) -> None:
+    """Visible (else 404) and the caller's own request (else 403). The status is checked on the locked row, so a
+    request that is no longer a draft is a conflict (409), not a permission problem."""
+    if get_reception_for_user(by, reception_id).requester_id != by.pk:
+        raise Forbidden(_("只有申请人可以修改或提交申请。"))
+
+
 def _lock(reception_id) -> Reception:
     return Reception.objects.select_for_update(of=("self",)).select_related("host_department").get(pk=reception_id)
 
@@ -137,7 +144,7 @@ def reception_create(*, by, data: dict, ip=None) -> Reception:
 @transaction.atomic
 def reception_update(*, reception_id: int, by, data: dict, expected_version: int | None = None, ip=None) -> Reception:
     """Edit a draft or a returned request. `expected_version` (from the form) turns a lost update into a conflict."""
-    get_reception_for_user(by, reception_id, write=True)
+    _check_requester(by, reception_id)
     reception = _lock(reception_id)
     if reception.status not in EDITABLE_STATUSES:
         raise ConflictError(_("申请已提交，不能再修改。"))
@@ -179,7 +186,7 @@ def snapshot_for(reception) -> dict:
 @transaction.atomic
 def reception_submit(*, reception_id: int, by, ip=None) -> Reception:
     """Send a draft (or a returned request, as a new round) into the approval chain (policy 2.2.1)."""
-    get_reception_for_user(by, reception_id, write=True)
+    _check_requester(by, reception_id)
     reception = _lock(reception_id)
     if reception.status not in EDITABLE_STATUSES:
         raise ConflictError(_("申请已提交或已结束，不能再次提交。"))
@@ -215,6 +222,9 @@ def reception_withdraw(*, reception_id: int, by, comment: str = "", ip=None) -> 
     reception = get_reception_for_user(by, reception_id)
     if reception.requester_id != by.pk:
         raise Forbidden(_("只有申请人可以撤回。"))
+    if reception.status != ReceptionStatus.PENDING_APPROVAL:
+        # A draft has no approval to withdraw (the engine would say "not found"); the engine re-checks under lock.
+        raise ConflictError(_("只有审批中的申请可以撤回。"))
     approval_withdraw(document_type=DOCUMENT_TYPE, document_id=reception.pk, by=by, comment=comment, ip=ip)
     reception.refresh_from_db()
     return reception
