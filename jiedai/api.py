@@ -22,7 +22,7 @@ from ninja.security import HttpBearer
 
 from jiedai.core.api_errors import validation_errors_to_fields
 from jiedai.core.errors import DomainError
-from jiedai.org.models import ApiToken, hash_token
+from jiedai.org.models import ApiToken
 
 logger = logging.getLogger("django.request")
 
@@ -33,12 +33,13 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         if not token or len(token) > 200:
             return None
-        api_token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(token)).first()
-        if api_token is None or not api_token.user.is_active:
+        api_token = ApiToken.for_raw(token)
+        if api_token is None:
             return None
         if api_token.last_used_at is None or (timezone.now() - api_token.last_used_at).total_seconds() > 300:
             api_token.touch()
         request.user = api_token.user
+        request.api_token = api_token
         return api_token.user
 
 

@@ -52,6 +52,13 @@ def token_obtain(request, payload: TokenIn):
     return {"token": ApiToken.issue(user)}
 
 
+@router.delete("/auth/token", response={204: None, **error_responses(401)}, summary="注销令牌")
+def token_revoke(request):
+    """Revoke the token this request was made with (log out an integration). Tokens also expire after 30 days."""
+    request.api_token.delete()
+    return 204, None
+
+
 @router.get("/me", response={200: MeOut, **error_responses(401)}, summary="当前用户")
 def me(request):
     """The caller: username, name, department code and roles (company roles plus department_head /

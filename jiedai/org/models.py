@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -111,7 +112,10 @@ class ApiToken(models.Model):
     user = models.ForeignKey(User, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("最后使用时间"), null=True, blank=True)
+
+    LIFETIME = timedelta(days=30)
 
     class Meta:
         verbose_name = _("API 令牌")
@@ -120,8 +124,18 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, user) -> str:
         raw = secrets.token_urlsafe(32)
-        cls.objects.create(user=user, key_hash=hash_token(raw))
+        cls.objects.create(user=user, key_hash=hash_token(raw), expires_at=timezone.now() + cls.LIFETIME)
         return raw
+
+    @classmethod
+    def for_raw(cls, raw: str):
+        """The live token for a raw value, or None (unknown, expired, or its person deactivated)."""
+        token = cls.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+        if token is None or not token.user.is_active:
+            return None
+        if token.expires_at is not None and token.expires_at <= timezone.now():
+            return None
+        return token
 
     def touch(self):
         type(self).objects.filter(pk=self.pk).update(last_used_at=timezone.now())

@@ -160,3 +160,20 @@ def test_the_openapi_schema():
 
 def test_an_unknown_post_is_a_json_404_not_a_csrf_page():
     assert is_error(Client(enforce_csrf_checks=True).post("/api/v1/nope", {}), 404)
+
+
+def test_a_token_can_be_revoked_and_expires(client, people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jiedai.org.models import ApiToken
+
+    raw = ApiToken.issue(people["sales_rep"])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    assert client.get("/api/v1/me", **auth).status_code == 200
+    assert client.delete("/api/v1/auth/token", **auth).status_code == 204
+    assert client.get("/api/v1/me", **auth).status_code == 401
+    raw = ApiToken.issue(people["sales_rep"])
+    ApiToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
