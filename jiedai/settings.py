@@ -222,6 +222,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_out": str(BASE_DIR / "var" / "broker" / "out"),
         "processed_folder": str(BASE_DIR / "var" / "broker" / "processed"),
         "control_folder": str(BASE_DIR / "var" / "broker" / "control"),
+        "polling_interval": 0.2,  # the default (1 s) delays every notification by up to a second
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
