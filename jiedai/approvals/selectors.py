@@ -1,8 +1,10 @@
 """Reads of the approval engine, for the document apps' access layers, to-do lists and timelines."""
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
 from jiedai.approvals.models import ApprovalEvent, ApprovalInstance, ApprovalTask, CcRecord, TaskStatus
+from jiedai.core.errors import NotFound
 
 
 def pending_tasks_for(user):
@@ -66,3 +68,24 @@ def events(instance):
     if instance is None:
         return []
     return list(ApprovalEvent.objects.filter(instance=instance).select_related("actor", "on_behalf_of"))
+
+
+def task_for_user(user, task_id):
+    """One of the user's own tasks (any status), or NotFound: someone else's task is as good as missing."""
+    task = (
+        ApprovalTask.objects.filter(pk=task_id, assignee=user)
+        .select_related("instance", "instance__applicant", "instance__department", "step", "acting_for")
+        .first()
+        if str(task_id).isdigit()
+        else None
+    )
+    if task is None:
+        raise NotFound(_("找不到该审批任务。"))
+    return task
+
+
+def cc_list(instance):
+    """Who the document was copied to and whether they have opened it (policy 2.2.3)."""
+    if instance is None:
+        return []
+    return list(instance.cc_records.select_related("user", "user__department").order_by("user__department__code", "id"))

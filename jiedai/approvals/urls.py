@@ -1,9 +1,10 @@
 from django.urls import path
 
-from jiedai.core.views import placeholder
+from jiedai.approvals import views
 
 app_name = "approvals"
 
 urlpatterns = [
-    path("tasks/", placeholder, name="tasks"),
+    path("tasks/", views.tasks, name="tasks"),
+    path("tasks/<int:pk>/", views.task, name="task"),
 ]

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from jiedai.core.views import placeholder
+from jiedai.dashboard import views
 
 urlpatterns = [
-    path("", placeholder, name="home"),
+    path("", views.home, name="home"),
 ]

@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from jiedai.receptions.access import receptions_visible_to
-from jiedai.receptions.models import Reception, ReceptionClient, ReceptionStatus
+from jiedai.receptions.models import ClientContact, Reception, ReceptionClient, ReceptionStatus
 
 PAGE_SIZE = 20
 
@@ -58,4 +58,18 @@ def upcoming_visits(user, days: int = 30, limit: int = 10):
         )
         .select_related("host_department")
         .order_by("visit_start")[:limit]
+    )
+
+
+def contacts_search(q: str, limit: int = 10):
+    """The client directory's matches for the form's "pick from the directory" (policy 2.1.1: kept for reuse)."""
+    q = (q or "").strip()[:100]
+    if not q:
+        return ClientContact.objects.none()
+    return (
+        ClientContact.objects.filter(
+            Q(name__icontains=q) | Q(organization__name__icontains=q) | Q(phone__icontains=q) | Q(email__icontains=q)
+        )
+        .select_related("organization")
+        .order_by("organization__name", "name")[:limit]
     )

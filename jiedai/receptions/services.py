@@ -218,7 +218,8 @@ def reception_submit(*, reception_id: int, by, ip=None) -> Reception:
 
 
 def reception_withdraw(*, reception_id: int, by, comment: str = "", ip=None) -> Reception:
-    """The requester takes a pending request back; it can be edited and submitted again later as a draft."""
+    """The requester takes a pending request back. Withdrawn is final for this request (its number is kept);
+    a changed visit is filed as a new request."""
     reception = get_reception_for_user(by, reception_id)
     if reception.requester_id != by.pk:
         raise Forbidden(_("只有申请人可以撤回。"))

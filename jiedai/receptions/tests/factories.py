@@ -18,7 +18,9 @@ def request_data(**overrides) -> dict:
         "importance": "normal",
         "estimated_cost": Decimal("5000.00"),
         "escort_needs": "需要技术部工程师陪同参观",
-        "clients": [{"name": "林海", "organization": "华东精密机械有限公司", "title": "采购总监", "phone": "13800000000"}],
+        "clients": [
+            {"name": "林海", "organization": "华东精密机械有限公司", "title": "采购总监", "phone": "13800000000"}
+        ],
     }
     data.update(overrides)
     return data

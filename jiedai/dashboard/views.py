@@ -1,0 +1,11 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from jiedai.dashboard.selectors import home_for
+
+
+@login_required
+@require_GET
+def home(request):
+    return render(request, "dashboard/home.html", {"home": home_for(request.user)})
