@@ -1,5 +1,5 @@
 # Jiedai: `make run` (install, migrate, demo data, serve on http://127.0.0.1:8000) and `make test` (everything).
-PYTHON ?= $(shell command -v python3.13 >/dev/null 2>&1 && echo python3.13 || (ls /root/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | head -1) || echo python3)
+PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 python3; do $$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && echo $$p && break; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/jiedai
@@ -8,6 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: run install test test-sqlite test-postgres test-redis test-browser lint bench messages clean
 
 $(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || (echo "Python >= 3.12 is needed (python3.13 preferred)"; exit 1)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"
