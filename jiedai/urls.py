@@ -18,4 +18,5 @@ urlpatterns = [
     path("approvals/", include("jiedai.approvals.urls")),
     path("notifications/", include("jiedai.notify.urls")),
     path("workdays/", include("jiedai.workdays.urls")),
+    path("me/", include("jiedai.org.urls")),
 ]

@@ -44,3 +44,14 @@ def active_delegate(user, when):
 
 def departments_led_by(user) -> Q:
     return Q(head=user) | Q(supervising_leader=user)
+
+
+def delegations_of(user):
+    """The user's delegations, both ways (given and received), newest first."""
+    from django.db.models import Q
+
+    return (
+        Delegation.objects.filter(Q(delegator=user) | Q(delegate=user))
+        .select_related("delegator", "delegate")
+        .order_by("-starts_at")[:50]
+    )
