@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 
 run: install
 	JIEDAI_ENV=development $(PY) manage.py migrate --noinput
-	JIEDAI_ENV=development CELERY_TASK_ALWAYS_EAGER=1 $(PY) manage.py seed_demo
+	JIEDAI_ENV=development CELERY_TASK_ALWAYS_EAGER=1 LOG_LEVEL=WARNING $(PY) manage.py seed_demo
 	@echo "Jiedai: http://127.0.0.1:8000  (Ctrl-C stops the web server and the worker together)"
 	JIEDAI_ENV=development $(PY) manage.py serve --addr 127.0.0.1:8000
 
