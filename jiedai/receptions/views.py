@@ -95,15 +95,20 @@ def _submit_or_show(request, reception, form, clients):
     if request.POST.get("action") != "submit":
         messages.success(request, _("草稿已保存。"))
         return redirect("receptions:detail", pk=reception.pk)
+    data = request.POST.copy()
+    data["expected_version"] = str(reception.version)
+    return _submit(request, reception, data, clients, _("已保存为草稿。提交审批前，请补全标红的项目。"))
+
+
+def _submit(request, reception, data, clients, incomplete_message):
+    """Submit; when the request is not complete, show the form with what is missing marked (policy 2.1.1)."""
     try:
         reception = reception_submit(reception_id=reception.pk, by=request.user, ip=client_ip(request))
     except ValidationFailed as exc:
-        data = request.POST.copy()
-        data["expected_version"] = str(reception.version)
         form = ReceptionForm(data, host_department=reception.host_department)
         form.is_valid()
         _show_errors(form, clients, exc)
-        messages.warning(request, _("已保存为草稿。提交审批前，请补全标红的项目。"))
+        messages.warning(request, incomplete_message)
         return _render_form(request, form, clients, reception)
     messages.success(request, _("已提交审批，编号 %(number)s。") % {"number": reception.number})
     return redirect("receptions:detail", pk=reception.pk)
@@ -158,18 +163,10 @@ def reception_edit_view(request, pk):
 @domain_errors(back="receptions:detail")
 def reception_submit_view(request, pk):
     """提交审批 from the detail page. If the request is not complete yet, the form shows what is missing."""
-    try:
-        reception = reception_submit(reception_id=pk, by=request.user, ip=client_ip(request))
-    except ValidationFailed as exc:
-        reception = get_reception_for_user(request.user, pk, write=True)
-        clients = ClientRows.from_reception(reception)
-        form = ReceptionForm(ReceptionForm.data_for(reception, clients), host_department=reception.host_department)
-        form.is_valid()
-        _show_errors(form, clients, exc)
-        messages.warning(request, _("提交审批前，请补全标红的项目。"))
-        return _render_form(request, form, clients, reception)
-    messages.success(request, _("已提交审批，编号 %(number)s。") % {"number": reception.number})
-    return redirect("receptions:detail", pk=reception.pk)
+    reception = get_reception_for_user(request.user, pk)
+    clients = ClientRows.from_reception(reception)
+    data = ReceptionForm.data_for(reception, clients)
+    return _submit(request, reception, data, clients, _("提交审批前，请补全标红的项目。"))
 
 
 @login_required

@@ -40,3 +40,19 @@ def important_data(people, **overrides) -> dict:
 def submitted_request(people, requester="sales_rep", **overrides):
     reception = reception_create(by=people[requester], data=request_data(**overrides))
     return reception_submit(reception_id=reception.pk, by=people[requester])
+
+
+def decide(people, reception, username, decision="approve", comment=""):
+    """The named person decides their pending task on the request, through the engine."""
+    from jiedai.approvals.models import ApprovalTask, TaskStatus
+    from jiedai.approvals.services import approval_task_decide
+
+    task = ApprovalTask.objects.get(
+        instance__document_type="reception",
+        instance__document_id=reception.pk,
+        status=TaskStatus.PENDING,
+        assignee=people[username],
+    )
+    approval_task_decide(task_id=task.pk, by=people[username], decision=decision, comment=comment)
+    reception.refresh_from_db()
+    return reception

@@ -8,26 +8,13 @@ import pytest
 from django.utils import timezone
 
 from jiedai.approvals.models import ApprovalTask, CcRecord, TaskStatus
-from jiedai.approvals.services import approval_task_decide
 from jiedai.core.errors import ConflictError, Forbidden, NotFound, ValidationFailed
 from jiedai.receptions.access import get_reception_for_user, receptions_visible_to
 from jiedai.receptions.models import LOCAL_TZ, ClientContact, Reception, ReceptionHistory, ReceptionStatus
 from jiedai.receptions.services import reception_create, reception_submit, reception_update, reception_withdraw
-from jiedai.receptions.tests.factories import important_data, request_data, submitted_request
+from jiedai.receptions.tests.factories import decide, important_data, request_data, submitted_request
 
 pytestmark = pytest.mark.django_db
-
-
-def approve(people, reception, username, decision="approve", comment=""):
-    task = ApprovalTask.objects.get(
-        instance__document_type="reception",
-        instance__document_id=reception.pk,
-        status=TaskStatus.PENDING,
-        assignee=people[username],
-    )
-    approval_task_decide(task_id=task.pk, by=people[username], decision=decision, comment=comment)
-    reception.refresh_from_db()
-    return reception
 
 
 def pending_usernames(reception):
@@ -110,26 +97,26 @@ def test_normal_request_goes_head_then_leader__2_2_1(people):
     reception = submitted_request(people)
     assert reception.status == ReceptionStatus.PENDING_APPROVAL
     assert pending_usernames(reception) == ["sales_head"]
-    approve(people, reception, "sales_head")
+    decide(people, reception, "sales_head")
     assert pending_usernames(reception) == ["vp_sales"]
-    approve(people, reception, "vp_sales")
+    decide(people, reception, "vp_sales")
     assert reception.status == ReceptionStatus.APPROVED
 
 
 def test_gm_must_approve_important_request__2_2_2(people):
     reception = reception_create(by=people["sales_rep"], data=important_data(people))
     reception_submit(reception_id=reception.pk, by=people["sales_rep"])
-    approve(people, reception, "sales_head")
-    approve(people, reception, "vp_sales")
+    decide(people, reception, "sales_head")
+    decide(people, reception, "vp_sales")
     assert reception.status == ReceptionStatus.PENDING_APPROVAL and pending_usernames(reception) == ["gm"]
-    approve(people, reception, "gm")
+    decide(people, reception, "gm")
     assert reception.status == ReceptionStatus.APPROVED
 
 
 def test_gm_must_approve_a_costly_normal_request__2_2_2(people):
     reception = submitted_request(people, estimated_cost=Decimal("20000.01"))
-    approve(people, reception, "sales_head")
-    approve(people, reception, "vp_sales")
+    decide(people, reception, "sales_head")
+    decide(people, reception, "vp_sales")
     assert pending_usernames(reception) == ["gm"]
 
 
@@ -142,7 +129,7 @@ def test_approval_freezes_copies_and_sets_plan_due_date__2_2_3__3_1_2(people):
     with mock.patch("jiedai.receptions.validation.timezone.now", return_value=start - timedelta(days=30)):
         reception_submit(reception_id=reception.pk, by=people["sales_rep"])
     for username in ("sales_head", "vp_sales", "gm"):
-        approve(people, reception, username)
+        decide(people, reception, username)
     assert reception.status == ReceptionStatus.APPROVED
     assert reception.plan_due_date == date(2026, 9, 29) and reception.plan_due_provisional is False
     copied = set(CcRecord.objects.filter(instance__document_id=reception.pk).values_list("user__username", flat=True))
@@ -159,7 +146,7 @@ def test_copied_departments_can_read_and_outsiders_cannot__2_2_3(people):
     reception_submit(reception_id=reception.pk, by=people["sales_rep"])
     assert not receptions_visible_to(people["fin_clerk"]).filter(pk=reception.pk).exists()
     for username in ("sales_head", "vp_sales", "gm"):
-        approve(people, reception, username)
+        decide(people, reception, username)
     for username in ("fin_clerk", "fin_head", "admin_clerk", "admin_head", "tech_head", "tech_eng"):
         assert get_reception_for_user(people[username], reception.pk).pk == reception.pk
     with pytest.raises(NotFound):
@@ -176,7 +163,7 @@ def test_drafts_are_private_to_the_requester(people):
 
 def test_return_edit_resubmit_is_a_new_round_with_history(people):
     reception = submitted_request(people)
-    approve(people, reception, "sales_head", "return", "请补充陪同需求")
+    decide(people, reception, "sales_head", "return", "请补充陪同需求")
     assert reception.status == ReceptionStatus.RETURNED
     reception_update(reception_id=reception.pk, by=people["sales_rep"], data={"escort_needs": "销售部两人陪同"})
     reception = reception_submit(reception_id=reception.pk, by=people["sales_rep"])
@@ -191,7 +178,7 @@ def test_return_edit_resubmit_is_a_new_round_with_history(people):
 
 def test_reject_ends_it(people):
     reception = submitted_request(people)
-    approve(people, reception, "sales_head", "reject", "不必要")
+    decide(people, reception, "sales_head", "reject", "不必要")
     assert reception.status == ReceptionStatus.REJECTED
     with pytest.raises(ConflictError):
         reception_submit(reception_id=reception.pk, by=people["sales_rep"])

@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jiedai.approvals.models import ApprovalTask, CcRecord, TaskStatus
-from jiedai.approvals.services import approval_task_decide
 from jiedai.receptions.models import LOCAL_TZ, ClientContact, Reception, ReceptionHistory, ReceptionStatus
 from jiedai.receptions.services import reception_create, reception_submit
-from jiedai.receptions.tests.factories import important_data, request_data, submitted_request
+from jiedai.receptions.tests.factories import decide, important_data, request_data, submitted_request
 
 pytestmark = pytest.mark.django_db
 
@@ -50,18 +49,6 @@ def form_data(action="save", clients=None, **overrides) -> dict:
         data[f"client_{key}"] = [row[index] for row in clients]
     data.update(overrides)
     return data
-
-
-def decide(people, reception, username, decision="approve", comment=""):
-    task = ApprovalTask.objects.get(
-        instance__document_type="reception",
-        instance__document_id=reception.pk,
-        status=TaskStatus.PENDING,
-        assignee=people[username],
-    )
-    approval_task_decide(task_id=task.pk, by=people[username], decision=decision, comment=comment)
-    reception.refresh_from_db()
-    return reception
 
 
 # ---- the form: create, edit, submit ----------------------------------------------------------------------
