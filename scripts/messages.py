@@ -48,7 +48,8 @@ def makemessages() -> None:
 def fill_traditional(path: Path) -> None:
     catalog = polib.pofile(str(path))
     for entry in catalog:
-        hand_edited = entry.msgstr and AUTO not in entry.tcomment
+        translated = entry.msgstr or any(entry.msgstr_plural.values())  # plural entries keep msgstr empty
+        hand_edited = translated and AUTO not in entry.tcomment
         if hand_edited or entry.obsolete:
             continue
         if entry.msgid_plural:
