@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiedai.core.models import AppendOnlyModel
 
@@ -169,9 +170,9 @@ class ApprovalInstance(models.Model):
 
 class TaskStatus(models.TextChoices):
     PENDING = "pending", _("待处理")
-    APPROVED = "approved", _("同意")
-    REJECTED = "rejected", _("驳回")
-    RETURNED = "returned", _("退回")
+    APPROVED = "approved", pgettext_lazy("record", "同意")
+    REJECTED = "rejected", pgettext_lazy("record", "驳回")
+    RETURNED = "returned", pgettext_lazy("record", "退回")
     SKIPPED = "skipped", _("自动跳过")
     CANCELLED = "cancelled", _("已取消")
 
@@ -230,14 +231,14 @@ class ApprovalTask(models.Model):
 
 
 class EventAction(models.TextChoices):
-    SUBMITTED = "submitted", _("提交")
-    RESUBMITTED = "resubmitted", _("重新提交")
-    APPROVED = "approved", _("同意")
+    SUBMITTED = "submitted", pgettext_lazy("record", "提交")
+    RESUBMITTED = "resubmitted", pgettext_lazy("record", "重新提交")
+    APPROVED = "approved", pgettext_lazy("record", "同意")
     HANDLED = "handled", _("办理完成")
-    REJECTED = "rejected", _("驳回")
-    RETURNED = "returned", _("退回")
+    REJECTED = "rejected", pgettext_lazy("record", "驳回")
+    RETURNED = "returned", pgettext_lazy("record", "退回")
     SKIPPED = "skipped", _("自动跳过")
-    WITHDRAWN = "withdrawn", _("撤回")
+    WITHDRAWN = "withdrawn", pgettext_lazy("record", "撤回")
     COMPLETED = "completed", _("审批通过")
     COPIED = "copied", _("抄送")
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiedai.approvals.conditions import evaluate
 from jiedai.approvals.documents import handler_for
@@ -65,12 +66,13 @@ def _event(
 
 
 def _notify(recipients, kind, title, instance):
-    # Notifications are stored in the company's language, whoever's request caused them.
+    # Notifications are stored in the company's language, whoever's request caused them: `title` is lazy and is
+    # translated only here, under the override.
     with translation.override(settings.LANGUAGE_CODE):
         notify(
             recipients=recipients,
             kind=kind,
-            title=title % {"title": instance.title},
+            title=str(title) % {"title": instance.title},
             url=instance.url,
             document_type=instance.document_type,
             document_id=instance.document_id,
@@ -181,7 +183,7 @@ def _open_step(instance, step: FlowStep, *, by) -> bool:
     if pending:
         instance.current_step = step
         instance.save(update_fields=["current_step"])
-        _notify(pending, "approval_task", _("待您处理：%(title)s"), instance)
+        _notify(pending, "approval_task", gettext_lazy("待您处理：%(title)s"), instance)
     return bool(pending)
 
 
@@ -204,7 +206,7 @@ def _complete(instance, *, by) -> None:
         instance, EventAction.COMPLETED, by=by, from_status=InstanceStatus.PENDING, to_status=InstanceStatus.APPROVED
     )
     handler_for(instance.document_type).on_approved(instance, by=by)
-    _notify([instance.applicant], "approved", _("已审批通过：%(title)s"), instance)
+    _notify([instance.applicant], "approved", gettext_lazy("已审批通过：%(title)s"), instance)
     _copy(instance, by=by)
 
 
@@ -219,7 +221,7 @@ def _copy(instance, *, by) -> None:
         return
     CcRecord.objects.bulk_create([CcRecord(instance=instance, user=p) for p in people.values()], ignore_conflicts=True)
     _event(instance, EventAction.COPIED, by=by, comment="、".join(sorted(p.display_name for p in people.values())))
-    _notify(list(people.values()), "cc", _("抄送给您：%(title)s"), instance)
+    _notify(list(people.values()), "cc", gettext_lazy("抄送给您：%(title)s"), instance)
 
 
 def _lock_instance(instance_id) -> ApprovalInstance:
@@ -313,10 +315,10 @@ def _end(instance, status: str, *, by) -> None:
     handler = handler_for(instance.document_type)
     if status == InstanceStatus.REJECTED:
         handler.on_rejected(instance, by=by)
-        _notify([instance.applicant], "rejected", _("已驳回：%(title)s"), instance)
+        _notify([instance.applicant], "rejected", gettext_lazy("已驳回：%(title)s"), instance)
     elif status == InstanceStatus.RETURNED:
         handler.on_returned(instance, by=by)
-        _notify([instance.applicant], "returned", _("已退回，请修改后重新提交：%(title)s"), instance)
+        _notify([instance.applicant], "returned", gettext_lazy("已退回，请修改后重新提交：%(title)s"), instance)
 
 
 def approval_withdraw(*, document_type: str, document_id: int, by, comment: str = "", ip=None) -> ApprovalInstance:

@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiedai.core.models import AppendOnlyModel
 
@@ -195,13 +196,13 @@ class ReceptionSequence(models.Model):
 
 class HistoryAction(models.TextChoices):
     CREATED = "created", _("创建草稿")
-    UPDATED = "updated", _("修改")
+    UPDATED = "updated", pgettext_lazy("record", "修改")
     SUBMITTED = "submitted", _("提交审批")
-    RESUBMITTED = "resubmitted", _("重新提交")
+    RESUBMITTED = "resubmitted", pgettext_lazy("record", "重新提交")
     APPROVED = "approved", _("审批通过")
-    REJECTED = "rejected", _("驳回")
-    RETURNED = "returned", _("退回修改")
-    WITHDRAWN = "withdrawn", _("撤回")
+    REJECTED = "rejected", pgettext_lazy("record", "驳回")
+    RETURNED = "returned", pgettext_lazy("record", "退回修改")
+    WITHDRAWN = "withdrawn", pgettext_lazy("record", "撤回")
 
 
 class ReceptionHistory(AppendOnlyModel):

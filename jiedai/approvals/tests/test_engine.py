@@ -299,3 +299,15 @@ def test_seeded_policy_flows_exist(people):
     assert {"reception_request", "budget", "reimbursement", "supplementary_budget"} <= set(codes)
     reimbursement = Flow.objects.get(code="reimbursement", is_active=True)
     assert [s.kind for s in reimbursement.steps.all()][-1] == "handle"
+
+
+def test_notifications_are_stored_in_the_company_language_whoever_acts(people):
+    from django.utils import translation
+
+    from jiedai.notify.models import Notification
+
+    make_flow("t_lang", [{"resolver": "department_head"}])
+    with translation.override("en"):
+        instance = start(people, "t_lang")
+    title = Notification.objects.get(recipient=people["sales_head"], document_id=instance.document_id).title
+    assert title.startswith("待您处理")
