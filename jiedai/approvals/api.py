@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from jiedai.approvals.selectors import pending_tasks_for
@@ -28,6 +28,12 @@ class TaskOut(Schema):
 
 class TaskListOut(Schema):
     items: list[TaskOut]
+    count: int = Field(description="all of the caller's pending tasks")
+    page: int
+    page_size: int
+
+
+PAGE_SIZE = 50
 
 
 class DecisionIn(Schema):
@@ -48,10 +54,15 @@ class DecisionOut(Schema):
     instance_status: str = Field(description="the approval's status after this decision: pending, approved, ...")
 
 
-@router.get("/tasks", response={200: TaskListOut, **error_responses(401)}, summary="我的待办审批")
-def task_list(request):
-    """The caller's pending tasks, newest first."""
+@router.get("/tasks", response={200: TaskListOut, **error_responses(401, 422)}, summary="我的待办审批")
+def task_list(request, page: int = Query(1, ge=1, le=100_000)):
+    """The caller's pending tasks, newest first, 50 a page."""
+    tasks = pending_tasks_for(request.auth)
+    start = (page - 1) * PAGE_SIZE
     return {
+        "count": tasks.count(),
+        "page": page,
+        "page_size": PAGE_SIZE,
         "items": [
             {
                 "id": task.pk,
@@ -63,8 +74,8 @@ def task_list(request):
                 "round": task.round,
                 "acting_for": task.acting_for.username if task.acting_for_id else None,
             }
-            for task in pending_tasks_for(request.auth)
-        ]
+            for task in tasks[start : start + PAGE_SIZE]
+        ],
     }
 
 

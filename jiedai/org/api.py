@@ -2,7 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
@@ -56,7 +56,7 @@ def token_obtain(request, payload: TokenIn):
 def token_revoke(request):
     """Revoke the token this request was made with (log out an integration). Tokens also expire after 30 days."""
     request.api_token.delete()
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", response={200: MeOut, **error_responses(401)}, summary="当前用户")

@@ -24,7 +24,7 @@ def receptions_visible_to(user, queryset=None):
         return queryset
     submitted = ~Q(status=ReceptionStatus.DRAFT)
     if user_has_role(user, Role.GENERAL_MANAGER):
-        return queryset.filter(Q(requester=user) | submitted)
+        return queryset.filter(Q(requester=user) | Q(lead=user) | submitted)
     rule = (
         Q(requester=user)
         | Q(lead=user)

@@ -814,8 +814,8 @@ PINNED_QUERIES = {
     # token (with its user), GM role check, count, page, coordinating departments, clients, history, approval
     # instances, their current tasks, their CC records
     "/api/v1/receptions": 10,
-    # token (with its user), all pending tasks with instance, step and delegator in one query (not paginated)
-    "/api/v1/approvals/tasks": 2,
+    # token (with its user), count, one page of pending tasks with instance, step and delegator
+    "/api/v1/approvals/tasks": 3,
     # token (with its user), the newest 100 notifications
     "/api/v1/notifications": 2,
 }
@@ -891,7 +891,7 @@ def test_list_query_counts_are_pinned_at_1_and_500_rows(people):
         "/": (1, 1, 3, [1, 1, 1, 3, 2]),
         "/notifications/": (3, 3),
         "/api/v1/receptions": (3, 3),
-        "/api/v1/approvals/tasks": (None, 1),
+        "/api/v1/approvals/tasks": (1, 1),
         "/api/v1/notifications": (None, 3),
     }
     for template in templates:
@@ -903,7 +903,7 @@ def test_list_query_counts_are_pinned_at_1_and_500_rows(people):
         "/": (500, 500, 1500, [5, 5, 5, 5, 5]),
         "/notifications/": (1500, 25),
         "/api/v1/receptions": (1500, 20),
-        "/api/v1/approvals/tasks": (None, 500),
+        "/api/v1/approvals/tasks": (500, 50),
         "/api/v1/notifications": (None, 100),
     }
     assert one == many == PINNED_QUERIES
