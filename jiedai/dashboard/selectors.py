@@ -29,11 +29,16 @@ def home_for(user) -> Home:
     tasks = pending_tasks_for(user)
     copies = copied_to(user, DOCUMENT_TYPE)
     mine = reception_list(user, mine=True)
+    my_requests = list(mine[:LIST_SIZE])
+    for reception in my_requests:
+        # each client organisation once, however many of its people visit (as the request list shows them)
+        names = (link.contact.organization.name for link in reception.client_links.all())
+        reception.client_organisations = list(dict.fromkeys(names))
     return Home(
         pending_count=tasks.count(),
         pending_tasks=list(tasks[:LIST_SIZE]),
         my_pending_count=mine.filter(status=ReceptionStatus.PENDING_APPROVAL).count(),
-        my_requests=list(mine[:LIST_SIZE]),
+        my_requests=my_requests,
         cc_unread_count=copies.filter(read_at__isnull=True).count(),
         copied=list(copies[:LIST_SIZE]),
         unread_count=unread_count(user),

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -198,6 +199,7 @@ def reception_detail_view(request, pk):
     approval = approval_view(instance_for(DOCUMENT_TYPE, reception.pk), request.user)
     if approval.my_cc is not None and approval.my_cc.read_at is None:
         cc_mark_read(instance=approval.instance, user=request.user)  # policy 2.2.3: the copy has been seen
+        approval.my_cc.read_at = timezone.now()  # and this page, the reading, already shows it as read (已阅)
     context = {
         "reception": reception,
         "approval": approval,
