@@ -3,13 +3,14 @@ the CC list. Built from the engine's selectors only; documents call it from thei
 document app)."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiedai.approvals.models import EventAction, InstanceStatus, TaskStatus
-from jiedai.approvals.selectors import cc_list, events, timeline
+from jiedai.approvals.selectors import cc_list, events, timeline, upcoming_steps
 
 # Events that are not a task's decision (those are shown through the task itself).
 ROUND_EVENTS = {
@@ -59,6 +60,7 @@ class TimelineItem:
     mine: bool = False
     task_id: int | None = None
     rank: int = 1
+    just_now: bool = False  # waiting for less than a minute: "刚刚", not "已等待 0 分钟"
 
 
 @dataclass
@@ -104,6 +106,7 @@ def _task_item(task, user) -> TimelineItem:
         pending=pending,
         mine=pending and task.assignee_id == user.pk,
         task_id=task.pk,
+        just_now=pending and timezone.now() - task.created_at < timedelta(minutes=1),
     )
 
 
@@ -119,6 +122,19 @@ def _event_item(event) -> TimelineItem:
         comment=event.comment,
         at=event.created_at,
         rank=rank,
+    )
+
+
+def _upcoming_item(step, people) -> TimelineItem:
+    """A step still to come (as DingTalk and Feishu show the whole chain), with who it will ask as things stand."""
+    return TimelineItem(
+        kind="upcoming",
+        status="upcoming",
+        label=step.name,
+        who="、".join(p.display_name for p in people) or step.get_resolver_display(),
+        badge=_("未开始"),
+        color="light",
+        rank=3,
     )
 
 
@@ -147,6 +163,8 @@ def approval_view(instance, user) -> ApprovalView:
         (t for t in tasks if t.status == TaskStatus.PENDING and t.assignee_id == user.pk and t.round == instance.round),
         None,
     )
+    if instance.status == InstanceStatus.PENDING and ordered:
+        ordered[-1].items.extend(_upcoming_item(step, people) for step, people in upcoming_steps(instance))
     cc = cc_list(instance) if instance.status == InstanceStatus.APPROVED else []
     my_cc = next((record for record in cc if record.user_id == user.pk), None)
     return ApprovalView(instance=instance, rounds=ordered, my_task=my_task, cc=cc, my_cc=my_cc)

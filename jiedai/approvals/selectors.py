@@ -89,3 +89,15 @@ def cc_list(instance):
     if instance is None:
         return []
     return list(instance.cc_records.select_related("user", "user__department").order_by("user__department__code", "id"))
+
+
+def upcoming_steps(instance):
+    """The steps after the current one that apply to this instance (conditions on its snapshot), each with the
+    people it would ask now. For the timeline's preview of the rest of the chain; changes nothing."""
+    from jiedai.approvals.conditions import evaluate
+    from jiedai.approvals.resolvers import resolve_step
+
+    if instance.current_step is None:
+        return []
+    steps = instance.flow.steps.filter(order__gt=instance.current_step.order).order_by("order")
+    return [(step, resolve_step(step, instance)) for step in steps if evaluate(step.condition, instance.snapshot)]

@@ -167,6 +167,13 @@ def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
+def notifications_mark_read_for_document(*, user, document_type: str, document_id: int) -> int:
+    """Opening a document reads what the user was told about it (a copy, a decision): one UPDATE."""
+    return Notification.objects.filter(
+        recipient=user, document_type=document_type, document_id=document_id, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
 def outbox_retry(*, message_ids: Iterable[int]) -> int:
     """Give failed (or pending) rows another attempt now, e.g. after fixing the mail server; returns the count."""
     ids = list(

@@ -17,6 +17,7 @@ from jiedai.approvals.services import cc_mark_read
 from jiedai.core.errors import ValidationFailed
 from jiedai.core.runtime_settings import get_setting
 from jiedai.core.web import add_domain_errors, client_ip, domain_errors, is_htmx
+from jiedai.notify.services import notifications_mark_read_for_document
 from jiedai.receptions.access import DOCUMENT_TYPE, can_edit, can_withdraw, get_reception_for_user
 from jiedai.receptions.forms import ClientRows, ReceptionForm, WithdrawForm
 from jiedai.receptions.models import HistoryAction, Importance, ReceptionHistory, ReceptionStatus
@@ -197,6 +198,7 @@ def reception_detail_view(request, pk):
     reception = get_reception_for_user(request.user, pk)
     reception = reception_detail_queryset().prefetch_related(_history()).get(pk=reception.pk)
     approval = approval_view(instance_for(DOCUMENT_TYPE, reception.pk), request.user)
+    notifications_mark_read_for_document(user=request.user, document_type=DOCUMENT_TYPE, document_id=reception.pk)
     if approval.my_cc is not None and approval.my_cc.read_at is None:
         cc_mark_read(instance=approval.instance, user=request.user)  # policy 2.2.3: the copy has been seen
         approval.my_cc.read_at = timezone.now()  # and this page, the reading, already shows it as read (已阅)

@@ -418,3 +418,24 @@ def test_client_search_returns_at_most_ten_contacts(client, people):
     assert 'data-organization="华东精密"' in html
     html = client.get(reverse("receptions:client_search"), {"q": "没有这个人"}).content.decode()
     assert "名录中没有匹配的客户" in html
+
+
+def test_timeline_previews_the_steps_still_to_come__2_2_2(client, people):
+    reception = reception_create(by=people["sales_rep"], data=important_data(people))
+    reception_submit(reception_id=reception.pk, by=people["sales_rep"])
+    client.force_login(people["sales_rep"])
+    page = client.get(reverse("receptions:detail", args=[reception.pk])).content.decode()
+    # The head's step waits; the leader's and (important visit) the GM's are shown as still to come.
+    assert page.count("未开始") == 2
+    assert "陈静" in page and "周建国" in page
+
+
+def test_opening_a_request_reads_its_notifications(client, people):
+    from jiedai.notify.models import Notification
+
+    reception = submitted_request(people)
+    unread = Notification.objects.filter(recipient=people["sales_head"], read_at__isnull=True)
+    assert unread.filter(document_id=reception.pk).count() == 1
+    client.force_login(people["sales_head"])
+    client.get(reverse("receptions:detail", args=[reception.pk]))
+    assert unread.filter(document_id=reception.pk).count() == 0
