@@ -193,6 +193,10 @@ TASK_STATUS_COLORS = {
 
 class ApprovalTask(models.Model):
     instance = models.ForeignKey(ApprovalInstance, on_delete=models.CASCADE, related_name="tasks")
+    # The instance's document key, copied so "documents this person has a task on" is one index range scan (the
+    # access layers ask it for every list row and every count; see receptions.access).
+    document_type = models.CharField(_("单据类型"), max_length=64, default="")
+    document_id = models.BigIntegerField(_("单据编号"), default=0)
     step = models.ForeignKey(FlowStep, verbose_name=_("步骤"), on_delete=models.PROTECT, related_name="+")
     round = models.PositiveIntegerField(_("轮次"))
     assignee = models.ForeignKey(
@@ -220,6 +224,8 @@ class ApprovalTask(models.Model):
         indexes = [
             models.Index(fields=["assignee", "status"], name="task_assignee_status"),
             models.Index(fields=["instance", "round"], name="task_instance_round"),
+            models.Index(fields=["assignee", "document_type", "document_id"], name="task_assignee_document"),
+            models.Index(fields=["acting_for", "document_type", "document_id"], name="task_principal_document"),
         ]
 
     def __str__(self):
@@ -284,6 +290,8 @@ class ApprovalEvent(AppendOnlyModel):
 
 class CcRecord(models.Model):
     instance = models.ForeignKey(ApprovalInstance, on_delete=models.CASCADE, related_name="cc_records")
+    document_type = models.CharField(_("单据类型"), max_length=64, default="")  # copied from the instance, as on tasks
+    document_id = models.BigIntegerField(_("单据编号"), default=0)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("抄送人"), on_delete=models.CASCADE, related_name="cc_records"
     )
@@ -294,7 +302,10 @@ class CcRecord(models.Model):
         verbose_name = _("抄送记录")
         verbose_name_plural = _("抄送记录")
         constraints = [models.UniqueConstraint(fields=["instance", "user"], name="one_cc_per_user")]
-        indexes = [models.Index(fields=["user", "-created_at"], name="cc_user_recent")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="cc_user_recent"),
+            models.Index(fields=["user", "document_type", "document_id"], name="cc_user_document"),
+        ]
 
     def __str__(self):
         return f"{self.instance} → {self.user}"

@@ -130,6 +130,10 @@ def approval_submit(
     return instance
 
 
+def _document_key(instance) -> dict:
+    return {"document_type": instance.document_type, "document_id": instance.document_id}
+
+
 def _already_approved_in_round(instance, person) -> bool:
     return (
         ApprovalTask.objects.filter(
@@ -161,6 +165,7 @@ def _open_step(instance, step: FlowStep, *, by) -> bool:
         reason = _skip_reason(instance, person)
         if reason:
             task = ApprovalTask.objects.create(
+                **_document_key(instance),
                 instance=instance,
                 step=step,
                 round=instance.round,
@@ -173,6 +178,7 @@ def _open_step(instance, step: FlowStep, *, by) -> bool:
             continue
         delegate = active_delegate(person, now)
         task = ApprovalTask.objects.create(
+            **_document_key(instance),
             instance=instance,
             step=step,
             round=instance.round,
@@ -219,7 +225,9 @@ def _copy(instance, *, by) -> None:
     people.pop(instance.applicant_id, None)
     if not people:
         return
-    CcRecord.objects.bulk_create([CcRecord(instance=instance, user=p) for p in people.values()], ignore_conflicts=True)
+    CcRecord.objects.bulk_create(
+        [CcRecord(instance=instance, user=p, **_document_key(instance)) for p in people.values()], ignore_conflicts=True
+    )
     _event(instance, EventAction.COPIED, by=by, comment="、".join(sorted(p.display_name for p in people.values())))
     _notify(list(people.values()), "cc", gettext_lazy("抄送给您：%(title)s"), instance)
 

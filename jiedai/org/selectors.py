@@ -6,7 +6,13 @@ from jiedai.org.models import Delegation, Department, RoleAssignment, User
 
 
 def user_has_role(user, role: str) -> bool:
-    return RoleAssignment.objects.filter(user=user, role=role).exists()
+    """One query per request for all of the person's company roles, remembered on the user object (a request's
+    access checks ask several times)."""
+    roles = getattr(user, "_company_roles", None)
+    if roles is None:
+        roles = frozenset(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+        user._company_roles = roles
+    return role in roles
 
 
 def users_with_role(role: str):

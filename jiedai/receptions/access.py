@@ -4,9 +4,9 @@ goes through here)."""
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from jiedai.approvals.selectors import copied_exists, has_task_exists
+from jiedai.approvals.selectors import copied_exists, document_ids_copied, document_ids_with_task, has_task_exists
 from jiedai.core.errors import Forbidden, NotFound
-from jiedai.org.models import Role
+from jiedai.org.models import Department, Role
 from jiedai.org.selectors import user_has_role
 from jiedai.receptions.models import EDITABLE_STATUSES, Reception, ReceptionStatus
 
@@ -33,6 +33,26 @@ def receptions_visible_to(user, queryset=None):
         | (Q(status=ReceptionStatus.APPROVED) & Q(copied_exists(user, DOCUMENT_TYPE)))
     )
     return queryset.filter(rule)
+
+
+def visible_ids(user, queryset):
+    """The ids of `queryset` the user may see: the same rule as receptions_visible_to, written as a UNION of index
+    range scans over ids. The row-wise form suits page 1 (it stops after 20 rows), but a COUNT or a deep page with
+    it tests every request of the company; this form reads only the user's own ids."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none().values_list("pk", flat=True)
+    if user.is_superuser or user_has_role(user, Role.GENERAL_MANAGER):
+        return receptions_visible_to(user, queryset).values_list("pk", flat=True)
+    ids = Reception.objects.values_list("pk")
+    led = Department.objects.filter(Q(head=user) | Q(supervising_leader=user)).values("pk")
+    visible = ids.filter(requester=user).union(
+        ids.filter(lead=user),
+        ids.filter(host_department__in=led).exclude(status=ReceptionStatus.DRAFT),
+        document_ids_with_task(user, DOCUMENT_TYPE),
+        # Copies are made only when a request is approved, and approval is final: no status check needed here.
+        document_ids_copied(user, DOCUMENT_TYPE),
+    )
+    return queryset.filter(pk__in=visible).values_list("pk", flat=True)
 
 
 def get_reception_for_user(user, pk, *, write: bool = False) -> Reception:

@@ -15,7 +15,7 @@ from jiedai.core.api_schema import MAX_ID, Email, LocalDateTime, Text, error_res
 from jiedai.receptions.access import DOCUMENT_TYPE, get_reception_for_user
 from jiedai.receptions.clients import LIMITS
 from jiedai.receptions.models import Importance, Reception, ReceptionClient, ReceptionHistory, ReceptionStatus
-from jiedai.receptions.selectors import PAGE_SIZE, reception_list
+from jiedai.receptions.selectors import PAGE_SIZE, ReceptionListing
 from jiedai.receptions.services import reception_create, reception_submit, reception_update, reception_withdraw
 from jiedai.receptions.validation import MAX_CLIENTS, MAX_TEXT
 
@@ -187,7 +187,7 @@ class ReceptionListOut(Schema):
 
 def _with_parts(queryset, *, clients: bool = True):
     """What a rendered reception needs, fetched for the whole page at once (`clients=False` when the queryset,
-    like reception_list's, already prefetches the client links)."""
+    like the listing's, already prefetches the client links)."""
     queryset = queryset.select_related("host_department", "requester", "lead").prefetch_related(
         "coordinating_departments",
         Prefetch("history", queryset=ReceptionHistory.objects.select_related("actor").order_by("at", "id")),
@@ -316,10 +316,12 @@ def _ip(request) -> str | None:
 @router.get("", response={200: ReceptionListOut, **error_responses(401, 422)}, summary="接待申请列表")
 def reception_list_endpoint(request, filters: Query[ReceptionFilters]):
     """The requests the caller may see, newest first, 20 per page."""
-    queryset = reception_list(request.auth, status=filters.status, q=filters.q)
-    count = queryset.count()
+    listing = ReceptionListing(
+        request.auth, status=filters.status, q=filters.q, decorate=lambda qs: _with_parts(qs, clients=False)
+    )
+    count = listing.count()
     offset = (filters.page - 1) * PAGE_SIZE
-    page = list(_with_parts(queryset, clients=False)[offset : offset + PAGE_SIZE])
+    page = listing.rows(offset, offset + PAGE_SIZE) if offset < count else []
     return {"items": _render(page), "count": count, "page": filters.page, "page_size": PAGE_SIZE}
 
 

@@ -3,15 +3,14 @@
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from jiedai.receptions.access import receptions_visible_to
+from jiedai.receptions.access import receptions_visible_to, visible_ids
 from jiedai.receptions.models import ClientContact, Reception, ReceptionClient, ReceptionStatus
 
 PAGE_SIZE = 20
 
 
-def reception_list(user, *, status: str = "", q: str = "", mine: bool = False):
-    """The requests the user may see, newest first, with what a list row shows (a fixed number of queries)."""
-    queryset = receptions_visible_to(user).select_related("host_department", "requester")
+def _filtered(user, *, status: str = "", q: str = "", mine: bool = False):
+    queryset = Reception.objects.all()
     if status:
         queryset = queryset.filter(status=status)
     if mine:
@@ -24,9 +23,38 @@ def reception_list(user, *, status: str = "", q: str = "", mine: bool = False):
             | Q(client_links__contact__name__icontains=q)
             | Q(client_links__contact__organization__name__icontains=q)
         ).distinct()
-    return queryset.order_by("-id").prefetch_related(
+    return queryset
+
+
+def _with_list_parts(queryset):
+    return queryset.select_related("host_department", "requester").prefetch_related(
         Prefetch("client_links", queryset=ReceptionClient.objects.select_related("contact__organization"))
     )
+
+
+def reception_list(user, *, status: str = "", q: str = "", mine: bool = False):
+    """The requests the user may see, newest first, with what a list row shows. For pages, use ReceptionListing."""
+    return _with_list_parts(receptions_visible_to(user, _filtered(user, status=status, q=q, mine=mine))).order_by("-id")
+
+
+class ReceptionListing:
+    """A list of the requests a user may see, paged with a fixed number of queries whatever the number of rows:
+    the count and deep pages go through the access layer's id form (visible_ids), page 1 through the row form."""
+
+    def __init__(self, user, *, status: str = "", q: str = "", mine: bool = False, decorate=None):
+        self.user = user
+        self.filtered = _filtered(user, status=status, q=q, mine=mine)
+        self.decorate = decorate or (lambda queryset: queryset)
+
+    def count(self) -> int:
+        return visible_ids(self.user, self.filtered).count()
+
+    def rows(self, bottom: int, top: int) -> list[Reception]:
+        if bottom == 0:
+            queryset = receptions_visible_to(self.user, self.filtered)
+            return list(self.decorate(_with_list_parts(queryset)).order_by("-id")[:top])
+        ids = list(visible_ids(self.user, self.filtered).order_by("-pk")[bottom:top])
+        return list(self.decorate(_with_list_parts(Reception.objects.filter(pk__in=ids))).order_by("-id"))
 
 
 def reception_detail_queryset():

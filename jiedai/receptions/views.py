@@ -3,7 +3,6 @@ service or selector, render. Domain errors become pages and messages in one plac
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from jiedai.approvals.presentation import approval_view
 from jiedai.approvals.selectors import instance_for
 from jiedai.approvals.services import cc_mark_read
 from jiedai.core.errors import ValidationFailed
+from jiedai.core.pagination import SuppliedPaginator
 from jiedai.core.runtime_settings import get_setting
 from jiedai.core.web import add_domain_errors, client_ip, domain_errors, is_htmx
 from jiedai.notify.services import notifications_mark_read_for_document
@@ -23,10 +23,10 @@ from jiedai.receptions.forms import ClientRows, ReceptionForm, WithdrawForm
 from jiedai.receptions.models import HistoryAction, Importance, ReceptionHistory, ReceptionStatus
 from jiedai.receptions.selectors import (
     PAGE_SIZE,
+    ReceptionListing,
     contacts_search,
     earlier_visits,
     reception_detail_queryset,
-    reception_list,
 )
 from jiedai.receptions.services import reception_create, reception_submit, reception_update, reception_withdraw
 
@@ -42,9 +42,8 @@ def reception_list_view(request):
     status = status if status in ReceptionStatus.values else ""
     q = request.GET.get("q", "").strip()[:100]
     mine = request.GET.get("mine") == "1"
-    page = Paginator(reception_list(request.user, status=status, q=q, mine=mine), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    listing = ReceptionListing(request.user, status=status, q=q, mine=mine)
+    page = SuppliedPaginator(PAGE_SIZE, count=listing.count, rows=listing.rows).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     for reception in rows:
         reception.client_organisations = _client_organisations(reception)

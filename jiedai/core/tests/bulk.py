@@ -52,7 +52,7 @@ def clone_reception(template: Reception, copies: int) -> list[int]:
     )
     tasks = list(ApprovalTask.objects.filter(instance=instance).order_by("id"))
     new_tasks = ApprovalTask.objects.bulk_create(
-        [_copy(task, instance_id=copy.pk) for copy in instances for task in tasks]
+        [_copy(task, instance_id=copy.pk, document_id=copy.document_id) for copy in instances for task in tasks]
     )
     # The copies of one instance's tasks come out in the template's order: map old task id -> new task id.
     task_map = [
@@ -68,5 +68,7 @@ def clone_reception(template: Reception, copies: int) -> list[int]:
         ]
     )
     records = list(CcRecord.objects.filter(instance=instance))
-    CcRecord.objects.bulk_create([_copy(record, instance_id=copy.pk) for copy in instances for record in records])
+    CcRecord.objects.bulk_create(
+        [_copy(record, instance_id=copy.pk, document_id=copy.document_id) for copy in instances for record in records]
+    )
     return ids

@@ -80,10 +80,10 @@ def home_queries(client):
     return len(queries), response.context["home"]
 
 
-# session, user; tasks count + list; the access layer's GM role check, my pending count, my list + its clients;
-# CC unread count + list; unread notifications count + list; upcoming visits (+ the role check); navigation: two
+# session, user; tasks count + list; the user's company roles (once, for the access layer), my pending count, my
+# list + its clients; CC unread count + list; unread notifications count + list; upcoming visits; navigation: two
 # counts and the user's department.
-HOME_QUERIES = 17
+HOME_QUERIES = 16
 
 
 def approve_until_done(reception):

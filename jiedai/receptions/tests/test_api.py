@@ -522,7 +522,7 @@ def test_an_unexpected_error_is_logged_and_answered_in_our_shape(people, monkeyp
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("jiedai.receptions.api.reception_list", broken)
+    monkeypatch.setattr("jiedai.receptions.api.ReceptionListing", broken)
     client = Client(headers={"Authorization": f"Bearer {ApiToken.issue(people['sales_rep'])}"})
     client.raise_request_exception = False
     response = client.get(BASE)

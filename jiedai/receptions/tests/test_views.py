@@ -399,7 +399,8 @@ def test_list_query_count_is_the_same_at_1_and_30_rows(client, people, django_as
     thirty, response = list_queries(client)
     assert len(response.context["receptions"]) == 20  # 20 a page
     assert one == thirty == LIST_QUERIES
-    with django_assert_num_queries(LIST_QUERIES):
+    # Later pages read the page's ids first (the access layer's id form), then those rows: one query more.
+    with django_assert_num_queries(LIST_QUERIES + 1):
         client.get(reverse("receptions:list"), {"page": "2"})
 
 
