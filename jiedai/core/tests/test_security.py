@@ -99,3 +99,10 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions():
 @pytest.mark.django_db
 def test_healthz(client):
     assert client.get("/healthz").json() == {"ok": True}
+
+
+@pytest.mark.django_db
+def test_database_optimize_runs_on_sqlite_and_skips_elsewhere():
+    from jiedai.core.tasks import database_optimize
+
+    assert database_optimize() == ("optimized" if connection.vendor == "sqlite" else "skipped")
