@@ -222,7 +222,8 @@ class ApprovalTask(models.Model):
         verbose_name_plural = _("审批任务")
         ordering = ["round", "step__order", "id"]
         indexes = [
-            models.Index(fields=["assignee", "status"], name="task_assignee_status"),
+            # the to-do list: a person's pending tasks, newest first, read in index order (no sort)
+            models.Index(fields=["assignee", "status", "-created_at", "-id"], name="task_assignee_todo"),
             models.Index(fields=["instance", "round"], name="task_instance_round"),
             models.Index(fields=["assignee", "document_type", "document_id"], name="task_assignee_document"),
             models.Index(fields=["acting_for", "document_type", "document_id"], name="task_principal_document"),

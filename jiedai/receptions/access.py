@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from jiedai.approvals.selectors import copied_exists, document_ids_copied, document_ids_with_task, has_task_exists
 from jiedai.core.errors import Forbidden, NotFound
-from jiedai.org.models import Department, Role
+from jiedai.org.models import Role
 from jiedai.org.selectors import user_has_role
 from jiedai.receptions.models import EDITABLE_STATUSES, Reception, ReceptionStatus
 
@@ -44,14 +44,17 @@ def visible_ids(user, queryset):
     if user.is_superuser or user_has_role(user, Role.GENERAL_MANAGER):
         return receptions_visible_to(user, queryset).values_list("pk", flat=True)
     ids = Reception.objects.values_list("pk")
-    led = Department.objects.filter(Q(head=user) | Q(supervising_leader=user)).values("pk")
-    visible = ids.filter(requester=user).union(
+    parts = [
         ids.filter(lead=user),
-        ids.filter(host_department__in=led).exclude(status=ReceptionStatus.DRAFT),
         document_ids_with_task(user, DOCUMENT_TYPE),
         # Copies are made only when a request is approved, and approval is final: no status check needed here.
         document_ids_copied(user, DOCUMENT_TYPE),
-    )
+    ]
+    # The departments the user heads or supervises, as joins from the (small) department table: written as an
+    # IN-subquery, PostgreSQL scans every submitted request even for the many people who lead none.
+    submitted = ids.exclude(status=ReceptionStatus.DRAFT)
+    parts += [submitted.filter(host_department__head=user), submitted.filter(host_department__supervising_leader=user)]
+    visible = ids.filter(requester=user).union(*parts)
     return queryset.filter(pk__in=visible).values_list("pk", flat=True)
 
 
