@@ -106,3 +106,10 @@ def test_database_optimize_runs_on_sqlite_and_skips_elsewhere():
     from jiedai.core.tasks import database_optimize
 
     assert database_optimize() == ("optimized" if connection.vendor == "sqlite" else "skipped")
+
+
+def test_collectstatic_works_with_the_production_storage(tmp_path):
+    """The manifest storage fails on any file a stylesheet names but the repository lacks (e.g. a font)."""
+    result = run_manage("collectstatic", "--noinput", env={**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "staticfiles.json").exists()

@@ -1,0 +1,313 @@
+"""The Django side of the benchmark, one database per process (settings are read once per process):
+
+    python -m bench.worker seed --receptions N --schema HASH      seed a migrated, empty database
+    python -m bench.worker prepare --out FILE                    readers, deep pages, ids; read-page query counts
+    python -m bench.worker pool --count K --out FILE             pending tasks for the approve run; its queries
+
+The orchestrator (bench.cli) sets DJANGO_SETTINGS_MODULE=bench.settings and DATABASE_URL for each call.
+"""
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+
+import django
+
+META_TABLE = "bench_meta"
+
+
+def setup():
+    django.setup()
+
+
+def meta_write(values: dict) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR(64) PRIMARY KEY, value TEXT)")
+        for key, value in values.items():
+            cursor.execute(f"DELETE FROM {META_TABLE} WHERE key = %s", [key])
+            cursor.execute(f"INSERT INTO {META_TABLE} (key, value) VALUES (%s, %s)", [key, json.dumps(value)])
+
+
+def cmd_seed(args) -> dict:
+    from bench.seed import seed
+
+    meta_write({"complete": False})
+    result = seed(args.receptions)
+    meta_write({"receptions": args.receptions, "schema": args.schema, "counts": result["counts"], "complete": True})
+    return result
+
+
+def _explain(sql: str, params) -> list[str]:
+    from django.db import connection
+
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + sql, params)
+            rows = cursor.fetchall()
+    except Exception as exc:  # noqa: BLE001 - diagnostics only
+        return [f"(explain failed: {exc})"]
+    if connection.vendor == "sqlite":
+        return [" ".join(str(part) for part in row[1:]) for row in rows]
+    return [row[0] for row in rows]
+
+
+class _Timing:
+    """Times every SQL statement (to the microsecond) and the outermost template render, so a request's time
+    splits into SQL, template rendering (without the SQL it triggers) and the rest of the Python."""
+
+    def __init__(self):
+        self.sql: list[tuple] = []  # (ms, ran while a template was rendering, sql, params, many)
+        self.template_ms = 0.0
+        self.depth = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.sql.append(((time.perf_counter() - started) * 1000, self.depth > 0, sql, params, many))
+
+
+_TIMING: _Timing | None = None
+
+
+def _patch_template_render():
+    from django.template import base
+
+    original = base.Template.render
+    if getattr(original, "_bench", False):
+        return
+
+    def render(self, context):
+        timing = _TIMING
+        if timing is None:
+            return original(self, context)
+        timing.depth += 1
+        started = time.perf_counter()
+        try:
+            return original(self, context)
+        finally:
+            timing.depth -= 1
+            if timing.depth == 0:
+                timing.template_ms += (time.perf_counter() - started) * 1000
+
+    render._bench = True
+    base.Template.render = render
+
+
+def _app_hotspots(profile, limit: int = 12) -> list[str]:
+    """The project's own functions with the most cumulative time in a cProfile run."""
+    import pstats
+
+    stats = pstats.Stats(profile)
+    rows = []
+    for (filename, line, name), (_cc, calls, _tt, cumulative, _callers) in stats.stats.items():
+        if "/jiedai/" in filename and "/site-packages/" not in filename:
+            rows.append((cumulative, calls, f"{filename.split('/jiedai/', 1)[1]}:{line} {name}"))
+    rows.sort(reverse=True)
+    return [f"{cum * 1000:8.1f} ms {calls:>6} calls  jiedai/{where}" for cum, calls, where in rows[:limit]]
+
+
+def measure(client, method: str, path: str, *, body=None, warm: bool = True, profile: bool = True) -> dict:
+    """One request through the whole middleware stack, counting its queries (after one warm-up request for
+    reads, so per-process caches are filled as they are in a running worker), with a time breakdown and, from
+    one more request under cProfile, the app's hot spots."""
+    global _TIMING
+    import cProfile
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.endpoints import PLACEHOLDER_BODY
+
+    _patch_template_render()
+
+    def send():
+        if method == "GET":
+            return client.get(path)
+        return client.post(path, data=json.dumps(body), content_type="application/json")
+
+    if warm:
+        send()
+    runs = []
+    for _ in range(3 if method == "GET" else 1):  # the fastest of three: a busy machine only adds time
+        _TIMING = timing = _Timing()
+        started = time.perf_counter()
+        try:
+            with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(timing):
+                response = send()
+        finally:
+            _TIMING = None
+        runs.append(((time.perf_counter() - started) * 1000, timing, len(ctx.captured_queries), response))
+    elapsed, timing, count, response = min(runs, key=lambda run: run[0])
+    queries = [
+        {"ms": round(ms, 3), "sql": sql, "params": params} for ms, _inside, sql, params, many in timing.sql if not many
+    ]
+    slowest = sorted(queries, key=lambda q: -q["ms"])[:3]
+    for query in slowest[:1]:
+        if query["sql"].lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE", "INSERT")):
+            query["plan"] = _explain(query["sql"], query["params"])
+    for query in slowest:
+        query["sql"] = query["sql"][:3000]
+        query["params"] = [str(p)[:100] for p in (query["params"] or [])][:50]
+    sql_ms = sum(t[0] for t in timing.sql)
+    sql_in_template = sum(t[0] for t in timing.sql if t[1])
+    content = b"" if getattr(response, "streaming", False) else response.content
+    result = {
+        "status": response.status_code,
+        "placeholder": content.strip() == PLACEHOLDER_BODY,
+        "queries": count,
+        "db_ms": round(sql_ms, 2),
+        "request_ms": round(elapsed, 2),
+        "breakdown_ms": {
+            "sql": round(sql_ms, 2),
+            "template_rendering": round(timing.template_ms - sql_in_template, 2),
+            "other_python": round(elapsed - sql_ms - (timing.template_ms - sql_in_template), 2),
+        },
+        "bytes": len(content),
+        "slowest": slowest,
+    }
+    if profile and method == "GET":
+        profiler = cProfile.Profile()
+        profiler.enable()
+        send()
+        profiler.disable()
+        result["hotspots"] = _app_hotspots(profiler)
+    return result
+
+
+def cmd_prepare(args) -> dict:
+    from django.test import Client
+
+    from bench.endpoints import FLOOR, READS
+    from bench.seed import deputies
+    from jiedai.approvals.models import ApprovalInstance, ApprovalTask, TaskStatus
+    from jiedai.org.models import ApiToken
+    from jiedai.receptions import selectors
+    from jiedai.receptions.access import receptions_visible_to
+
+    page_size = getattr(selectors, "PAGE_SIZE", 20)
+    rng = random.Random(7)
+    readers = []
+    for user in deputies():
+        started = time.perf_counter()
+        visible = receptions_visible_to(user).order_by("-id")
+        ids = list(visible.values_list("id", flat=True))
+        pages = max(1, math.ceil(len(ids) / page_size))
+        # Detail pages: half with the user's own pending task (the page then shows the decision panel and the
+        # client's earlier visits), half without, whatever the size, so both sizes render the same mix.
+        pending = set(
+            ApprovalInstance.objects.filter(
+                document_type="reception", tasks__assignee=user, tasks__status=TaskStatus.PENDING
+            ).values_list("document_id", flat=True)
+        )
+        problems = _check_visibility(user, set(ids), pending)
+        with_task = [i for i in ids if i in pending]
+        without = [i for i in ids if i not in pending]
+        half = min(100, len(with_task), len(without))
+        mixed = zip(rng.sample(with_task, half), rng.sample(without, half), strict=True)
+        detail_ids = [i for pair in mixed for i in pair] or rng.sample(ids, min(200, len(ids)))
+        readers.append(
+            {
+                "username": user.username,
+                "department": user.department.code,
+                "visible": len(ids),
+                "pages": pages,
+                "deep_page": max(1, round(pages * 2 / 3)),
+                "detail_ids": detail_ids,
+                "detail_with_task": sum(1 for i in detail_ids if i in pending),
+                "pending_tasks": ApprovalTask.objects.filter(assignee=user, status=TaskStatus.PENDING).count(),
+                "visibility_query_ms": round((time.perf_counter() - started) * 1000, 1),
+                "problems": problems,
+            }
+        )
+    reader = readers[0]
+    user = deputies()[0]
+    web = Client()
+    web.force_login(user)
+    api = Client(headers={"authorization": f"Bearer {ApiToken.issue(user)}"})
+    queries = {}
+    for endpoint in [FLOOR, *READS]:
+        path = endpoint.path.format(deep_page=reader["deep_page"], id=(reader["detail_ids"] or [0])[0])
+        queries[endpoint.name] = measure(api if endpoint.auth == "bearer" else web, endpoint.method, path)
+        queries[endpoint.name]["path"] = path
+    queries["bare"] = measure(Client(), "GET", "/bench/bare")
+    from jiedai.org.demo import DEMO_PASSWORD
+
+    return {"page_size": page_size, "password": DEMO_PASSWORD, "readers": readers, "queries": queries}
+
+
+def _check_visibility(user, visible: set, pending: set) -> list[str]:
+    """The seed and the app's access layer must agree, or the pages measure the wrong thing: every document the
+    user has a pending task on is visible, and (if the app counts separately) the count matches the rows."""
+    from jiedai.receptions import access
+    from jiedai.receptions.models import Reception
+
+    problems = []
+    hidden = pending - visible
+    if hidden:
+        problems.append(f"{len(hidden)} requests with a pending task of {user.username} are not visible to them")
+    visible_ids = getattr(access, "visible_ids", None)  # the app's second form of the rule, for counts and deep pages
+    if visible_ids is not None:
+        counted = visible_ids(user, Reception.objects.all()).count()
+        if counted != len(visible):
+            problems.append(f"visible_ids counts {counted}, receptions_visible_to lists {len(visible)}")
+    for problem in problems:
+        print(f"  WARNING: {problem}", file=sys.stderr, flush=True)
+    return problems
+
+
+def cmd_pool(args) -> dict:
+    from django.test import Client
+
+    from bench.endpoints import APPROVE, APPROVE_BODY
+    from bench.seed import add_decide_pool, deputies
+    from jiedai.org.models import ApiToken
+
+    started = time.perf_counter()
+    deciders = deputies()
+    pool = add_decide_pool(args.count + 2 * len(deciders), deciders)
+    seconds = round(time.perf_counter() - started, 1)
+    user = deciders[0]
+    api = Client(headers={"authorization": f"Bearer {ApiToken.issue(user)}"})
+    # One decision to warm up (first use of the broker connection etc.), one measured.
+    api.post(
+        APPROVE.path.format(task_id=pool[user.username].pop()),
+        data=json.dumps(APPROVE_BODY),
+        content_type="application/json",
+    )
+    path = APPROVE.path.format(task_id=pool[user.username].pop())
+    measured = measure(api, "POST", path, body=APPROVE_BODY, warm=False)
+    measured["path"] = path
+    return {"pool": pool, "seconds": seconds, "queries": {"approve": measured}}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.worker")
+    sub = parser.add_subparsers(dest="command", required=True)
+    seed = sub.add_parser("seed")
+    seed.add_argument("--receptions", type=int, required=True)
+    seed.add_argument("--schema", required=True)
+    seed.add_argument("--out")
+    prepare = sub.add_parser("prepare")
+    prepare.add_argument("--out")
+    pool = sub.add_parser("pool")
+    pool.add_argument("--count", type=int, required=True)
+    pool.add_argument("--out")
+    args = parser.parse_args(argv)
+    setup()
+    result = {"seed": cmd_seed, "prepare": cmd_prepare, "pool": cmd_pool}[args.command](args)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            json.dump(result, handle, ensure_ascii=False, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
