@@ -18,6 +18,7 @@ from jiedai.approvals.models import (
     FlowStep,
 )
 from jiedai.approvals.services import flow_activate, flow_new_version
+from jiedai.core.admin import ReadOnlyInline
 
 
 def _in_use(flow) -> bool:
@@ -117,21 +118,6 @@ class FlowAdmin(admin.ModelAdmin):
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """History cannot be edited: no add, change or delete; a view permission shows everything."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -5,6 +5,7 @@ plan deadline (e.g. once the year's holiday schedule is published). The client d
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from jiedai.core.admin import ReadOnlyInline
 from jiedai.receptions.models import ClientContact, ClientOrganization, Reception, ReceptionClient, ReceptionHistory
 
 
@@ -24,21 +25,10 @@ class ReceptionClientInline(admin.TabularInline):
         return super().get_queryset(request).select_related("contact__organization")
 
 
-class ReceptionHistoryInline(admin.TabularInline):
+class ReceptionHistoryInline(ReadOnlyInline):
     model = ReceptionHistory
     fields = ["at", "action", "actor", "from_status", "to_status", "comment", "ip"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
