@@ -7,9 +7,3 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
-
-
-def placeholder(request):  # replaced as each page lands
-    from django.http import HttpResponse
-
-    return HttpResponse("…")
