@@ -195,9 +195,9 @@ class ReceptionSequence(models.Model):
 
 
 class HistoryAction(models.TextChoices):
-    CREATED = "created", _("创建草稿")
+    CREATED = "created", pgettext_lazy("record", "创建草稿")
     UPDATED = "updated", pgettext_lazy("record", "修改")
-    SUBMITTED = "submitted", _("提交审批")
+    SUBMITTED = "submitted", pgettext_lazy("record", "提交审批")
     RESUBMITTED = "resubmitted", pgettext_lazy("record", "重新提交")
     APPROVED = "approved", _("审批通过")
     REJECTED = "rejected", pgettext_lazy("record", "驳回")
