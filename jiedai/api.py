@@ -114,8 +114,9 @@ api = JiedaiAPI(
 )
 
 
-def error_response(request, status: int, detail: str, errors: dict | None = None):
-    response = api.create_response(request, {"detail": str(detail), "errors": errors or {}}, status=status)
+def error_response(request, status: int, detail: str, errors: dict | None = None, extra: dict | None = None):
+    body = {"detail": str(detail), "errors": errors or {}, **(extra or {})}
+    response = api.create_response(request, body, status=status)
     if status == 401:
         response["WWW-Authenticate"] = "Bearer"
     return response
@@ -123,7 +124,7 @@ def error_response(request, status: int, detail: str, errors: dict | None = None
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
-    return error_response(request, exc.status_code, exc.message, exc.errors)
+    return error_response(request, exc.status_code, exc.message, exc.errors, exc.payload())
 
 
 @api.exception_handler(NinjaValidationError)

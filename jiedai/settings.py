@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "jiedai.notify",
     "jiedai.approvals",
     "jiedai.receptions",
+    "jiedai.planning",
     "jiedai.dashboard",
 ]
 

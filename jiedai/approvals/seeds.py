@@ -25,6 +25,34 @@ FLOWS = [
         ],
     },
     {
+        # policy 3.1.2: the plan goes to the leaders and departments concerned for review and confirmation.
+        "code": "reception_plan",
+        "name": "接待方案审核确认",
+        "document_type": "reception_plan",
+        "steps": [
+            ("接待部门负责人审核", "approve", "department_head", "", "any", None, "3.1.2"),
+            (
+                "协同部门负责人确认",
+                "approve",
+                "department_heads_from_field",
+                "coordinating_departments",
+                "all",
+                {"field": "coordinating_departments", "empty": False},
+                "3.1.2",
+            ),
+            (
+                "分管领导审核",
+                "approve",
+                "supervising_leader",
+                "",
+                "any",
+                {"field": "importance", "in": ["important", "major"]},
+                "3.1.2",
+            ),
+        ],
+        "cc": [],
+    },
+    {
         "code": "budget",
         "name": "接待费用预算",
         "document_type": "budget",

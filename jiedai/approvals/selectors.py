@@ -120,3 +120,15 @@ def upcoming_steps(instance):
         return []
     steps = instance.flow.steps.filter(order__gt=instance.current_step.order).order_by("order")
     return [(step, resolve_step(step, instance)) for step in steps if evaluate(step.condition, instance.snapshot)]
+
+
+def last_comment(instance) -> str:
+    """The newest decision comment of the instance's current round (a return's or a reject's reason)."""
+    return (
+        instance.tasks.filter(round=instance.round)
+        .exclude(comment="")
+        .order_by("-decided_at")
+        .values_list("comment", flat=True)
+        .first()
+        or ""
+    )

@@ -11,6 +11,10 @@ class DomainError(Exception):
         self.message = message
         self.errors = errors or {}
 
+    def payload(self) -> dict:
+        """Extra keys for the API's error body (e.g. the booking that holds a slot); none by default."""
+        return {}
+
 
 class ConflictError(DomainError):
     """The thing changed under the caller (already decided, no longer current). API: 409."""

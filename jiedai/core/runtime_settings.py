@@ -29,6 +29,14 @@ class SettingSpec:
             if value < 0 or value != value.quantize(Decimal("0.01")):
                 raise ValueError(_("必须是非负金额，最多两位小数。"))
             return value
+        if self.kind is tuple:
+            try:
+                values = tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
+            except ValueError as exc:
+                raise ValueError(_("必须是用逗号分隔的非负整数，例如 2,1。")) from exc
+            if any(value < 0 for value in values):
+                raise ValueError(_("必须是用逗号分隔的非负整数，例如 2,1。"))
+            return values
         return raw
 
 
@@ -38,6 +46,9 @@ REGISTRY: dict[str, SettingSpec] = {
         SettingSpec("plan_lead_workdays", "3", int, _("接待方案提前完成的工作日数"), "3.1.2"),
         SettingSpec("survey_window_workdays", "5", int, _("来访结束后满意度调查的工作日数"), "6.2.1"),
         SettingSpec("gm_cost_threshold", "20000.00", Decimal, _("需总经理审批的预计费用阈值（元）"), "2.2.2"),
+        SettingSpec("plan_reminder_workdays", "2,1", tuple, _("方案截止前提醒的工作日（逗号分隔）"), "3.1.2"),
+        SettingSpec("task_reminder_workdays", "1", tuple, _("准备任务截止前提醒的工作日（逗号分隔）"), "3.2.2"),
+        SettingSpec("drill_interval_months", "12", int, _("应急预案演练周期（月）"), "3.3.2"),
     ]
 }
 

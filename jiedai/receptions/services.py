@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiedai.approvals.selectors import last_comment
 from jiedai.approvals.services import approval_submit, approval_withdraw
 from jiedai.core.errors import ConflictError, Forbidden, ValidationFailed
 from jiedai.core.runtime_settings import get_setting
@@ -249,28 +250,14 @@ class ReceptionApprovalHandler:
         reception.save(update_fields=fields)
         _history(reception, action, by=by, from_status=from_status, to_status=status, comment=comment)
 
-    def _last_comment(self, instance):
-        return (
-            instance.tasks.filter(round=instance.round)
-            .exclude(comment="")
-            .order_by("-decided_at")
-            .values_list("comment", flat=True)
-            .first()
-            or ""
-        )
-
     def on_approved(self, instance, *, by):
         self._finish(instance, ReceptionStatus.APPROVED, HistoryAction.APPROVED, by=by)
 
     def on_rejected(self, instance, *, by):
-        self._finish(
-            instance, ReceptionStatus.REJECTED, HistoryAction.REJECTED, by=by, comment=self._last_comment(instance)
-        )
+        self._finish(instance, ReceptionStatus.REJECTED, HistoryAction.REJECTED, by=by, comment=last_comment(instance))
 
     def on_returned(self, instance, *, by):
-        self._finish(
-            instance, ReceptionStatus.RETURNED, HistoryAction.RETURNED, by=by, comment=self._last_comment(instance)
-        )
+        self._finish(instance, ReceptionStatus.RETURNED, HistoryAction.RETURNED, by=by, comment=last_comment(instance))
 
     def on_withdrawn(self, instance, *, by):
         self._finish(instance, ReceptionStatus.WITHDRAWN, HistoryAction.WITHDRAWN, by=by)

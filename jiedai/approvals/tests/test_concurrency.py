@@ -1,40 +1,15 @@
 """Two people deciding at the same moment, on real threads with their own database connections (SQLite with
 IMMEDIATE transactions, and PostgreSQL with row locks when DATABASE_URL points at it): exactly one wins."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
 from jiedai.approvals.models import ApprovalEvent, ApprovalTask, EventAction, Flow, FlowStep, TaskStatus
 from jiedai.approvals.services import approval_submit, approval_task_decide
 from jiedai.core.errors import ConflictError
+from jiedai.core.tests.race import race
 from jiedai.org.models import User
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(calls):
-    """Run the calls at once; returns each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    close_old_connections()
-    return results
 
 
 def _instance(people, code, steps):

@@ -1,0 +1,36 @@
+"""Build approved requests and plans in tests through the services (never raw saves)."""
+
+from datetime import timedelta
+
+from jiedai.planning.models import StaffRole
+from jiedai.planning.services.plan import plan_ensure
+from jiedai.receptions.services import reception_create, reception_submit
+from jiedai.receptions.tests.factories import decide, important_data, request_data
+
+
+def approved_reception(people, *, important: bool = False, requester: str = "sales_rep", **overrides):
+    """A request by `requester` (sales) approved by the whole chain. important=True: lead sales_rep, coordinating
+    department tech, so the GM approves too and tech's head is copied."""
+    data = important_data(people, **overrides) if important else request_data(**overrides)
+    reception = reception_create(by=people[requester], data=data)
+    reception = reception_submit(reception_id=reception.pk, by=people[requester])
+    for approver in ["sales_head", "vp_sales", *(["gm"] if important else [])]:
+        reception = decide(people, reception, approver)
+    assert reception.status == "approved", reception.status
+    return reception
+
+
+def plan_for(people, reception=None, **overrides):
+    reception = reception or approved_reception(people, **overrides)
+    return plan_ensure(reception, by=people["sales_rep"])
+
+
+def ready_plan(people, reception=None, **overrides):
+    """A plan that can be submitted: one itinerary item and a lead on the staff list (services used directly)."""
+    from jiedai.planning.models import ItineraryItem, StaffAssignment
+
+    plan = plan_for(people, reception, **overrides)
+    start = plan.reception.visit_start
+    ItineraryItem.objects.create(plan=plan, kind="welcome", title="欢迎会", start=start, end=start + timedelta(hours=1))
+    StaffAssignment.objects.create(plan=plan, person=people["sales_rep"], role=StaffRole.LEAD, is_client_contact=True)
+    return plan
