@@ -9,6 +9,7 @@ from jiedai.core.errors import ConflictError, ValidationFailed
 from jiedai.core.tests.race import race
 from jiedai.planning.models import Booking, Driver, LogisticsStatus, Vehicle, Venue
 from jiedai.planning.services.bookings import BookingClash, booking_create, booking_set_status, seat_warning
+from jiedai.planning.services.plan import plan_ensure
 from jiedai.planning.tests.factories import approved_reception
 
 
@@ -151,7 +152,7 @@ def test_postgresql_itself_refuses_an_overlap_that_bypasses_the_service(people, 
     held = booking_create(reception_id=first.pk, by=people["sales_rep"], data=_venue(first, resources["big"]))
     with pytest.raises(IntegrityError), transaction.atomic():
         Booking.objects.create(
-            plan=second.plan,
+            plan=plan_ensure(second),
             kind="venue",
             venue=resources["big"],
             start=held.start,
