@@ -11,3 +11,12 @@ def people(db):
 
     ensure_seed_flows()  # transactional tests flush the rows the data migration seeded
     return ensure_demo_org()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (list totals are cached; see receptions.selectors.ReceptionListing)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -259,7 +259,9 @@ class Target:
                 path = endpoint.path.format(task_id=self.tasks[index].pop())
                 return endpoint.method, path, body, json_headers, endpoint.auth
             ids = reader["detail_ids"] or [0]
-            path = endpoint.path.format(deep_page=reader["deep_page"], id=ids[(n * 7 + index) % len(ids)])
+            path = endpoint.path.format(
+                deep_page=reader["deep_page"], deep_before=reader["deep_before"], id=ids[(n * 7 + index) % len(ids)]
+            )
             return endpoint.method, path, b"", None, endpoint.auth
 
         return make

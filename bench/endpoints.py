@@ -8,7 +8,7 @@ class Endpoint:
     name: str
     label: str
     method: str
-    path: str  # may use {deep_page}, {id}, {task_id}
+    path: str  # may use {deep_page}, {deep_before}, {id}, {task_id}
     auth: str  # "none", "session" or "bearer"
     read: bool = True  # the bars apply to read pages
 
@@ -18,7 +18,10 @@ BARE = Endpoint("bare", "bare Django view", "GET", "/bench/bare", "none", read=F
 FLOOR = Endpoint("floor", "empty page on base.html (logged in)", "GET", "/bench/floor", "session", read=False)
 READS = [
     Endpoint("list", "reception list, first page", "GET", "/receptions/", "session"),
-    Endpoint("list_deep", "reception list, deep page", "GET", "/receptions/?page={deep_page}", "session"),
+    # As a user reaches it: through the "next" links, which carry the last id of the page before (keyset).
+    Endpoint(
+        "list_deep", "reception list, deep page", "GET", "/receptions/?page={deep_page}&before={deep_before}", "session"
+    ),
     Endpoint("detail", "reception detail", "GET", "/receptions/{id}/", "session"),
     Endpoint("todo", "to-do page", "GET", "/approvals/tasks/", "session"),
     Endpoint("api_list", "API reception list", "GET", "/api/v1/receptions", "bearer"),

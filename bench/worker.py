@@ -220,6 +220,8 @@ def cmd_prepare(args) -> dict:
                 "visible": len(ids),
                 "pages": pages,
                 "deep_page": max(1, round(pages * 2 / 3)),
+                # The "next" link of the page before the deep one carries the last id shown there (keyset paging).
+                "deep_before": ids[(max(1, round(pages * 2 / 3)) - 1) * page_size - 1] if pages > 1 else ids[0] + 1,
                 "detail_ids": detail_ids,
                 "detail_with_task": sum(1 for i in detail_ids if i in pending),
                 "pending_tasks": ApprovalTask.objects.filter(assignee=user, status=TaskStatus.PENDING).count(),
@@ -234,7 +236,9 @@ def cmd_prepare(args) -> dict:
     api = Client(headers={"authorization": f"Bearer {ApiToken.issue(user)}"})
     queries = {}
     for endpoint in [FLOOR, *READS]:
-        path = endpoint.path.format(deep_page=reader["deep_page"], id=(reader["detail_ids"] or [0])[0])
+        path = endpoint.path.format(
+            deep_page=reader["deep_page"], deep_before=reader["deep_before"], id=(reader["detail_ids"] or [0])[0]
+        )
         queries[endpoint.name] = measure(api if endpoint.auth == "bearer" else web, endpoint.method, path)
         queries[endpoint.name]["path"] = path
     queries["bare"] = measure(Client(), "GET", "/bench/bare")

@@ -134,6 +134,8 @@ class Reception(models.Model):
             models.Index(fields=["requester", "-id"], name="reception_requester_recent"),
             models.Index(fields=["host_department", "status"], name="reception_dept_status"),
             models.Index(fields=["visit_start"], name="reception_visit_start"),
+            # The newest change, read by the list's count cache (selectors.visibility_stamp).
+            models.Index(fields=["updated_at"], name="reception_updated"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -43,7 +43,16 @@ def reception_list_view(request):
     q = request.GET.get("q", "").strip()[:100]
     mine = request.GET.get("mine") == "1"
     listing = ReceptionListing(request.user, status=status, q=q, mine=mine)
-    page = SuppliedPaginator(PAGE_SIZE, count=listing.count, rows=listing.rows).get_page(request.GET.get("page"))
+    paginator = SuppliedPaginator(
+        PAGE_SIZE,
+        count=listing.count,
+        rows=listing.rows,
+        rows_before=listing.rows_before,
+        rows_after=listing.rows_after,
+    )
+    page = paginator.get_keyset_page(
+        request.GET.get("page"), before=request.GET.get("before"), after=request.GET.get("after")
+    )
     rows = list(page.object_list)
     for reception in rows:
         reception.client_organisations = _client_organisations(reception)
