@@ -44,16 +44,16 @@ CLIENTS = [
 ]
 
 
-def _at(days: int, hour: int) -> datetime:
+def local_at(days: int, hour: int, minute: int = 0) -> datetime:
     day = (timezone.now().astimezone(LOCAL_TZ) + timedelta(days=days)).date()
-    return datetime.combine(day, time(hour), tzinfo=LOCAL_TZ)
+    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ)
 
 
-def _data(purpose, days, *, length=1, importance="normal", cost="6800.00", clients=(0,), **extra):
+def visit_data(purpose, days, *, length=1, importance="normal", cost="6800.00", clients=(0,), **extra):
     data = {
         "purpose": purpose,
-        "visit_start": _at(days, 9),
-        "visit_end": _at(days + length - 1, 17),
+        "visit_start": local_at(days, 9),
+        "visit_end": local_at(days + length - 1, 17),
         "visitor_count": 2 + len(clients),
         "importance": importance,
         "estimated_cost": Decimal(cost),
@@ -65,7 +65,7 @@ def _data(purpose, days, *, length=1, importance="normal", cost="6800.00", clien
 
 
 def _important(people, purpose, days, **extra):
-    return _data(
+    return visit_data(
         purpose,
         days,
         importance="important",
@@ -77,7 +77,7 @@ def _important(people, purpose, days, **extra):
     )
 
 
-def _decide(people, reception, username, decision="approve", comment=""):
+def decide_as(people, reception, username, decision="approve", comment=""):
     task = ApprovalTask.objects.get(
         instance__document_type="reception",
         instance__document_id=reception.pk,
@@ -88,7 +88,7 @@ def _decide(people, reception, username, decision="approve", comment=""):
 
 
 @transaction.atomic
-def ensure_demo_receptions(people) -> int:
+def ensure_demo(people) -> int:
     rep = people["sales_rep"]
     if Reception.objects.filter(requester=rep).exists():
         return 0
@@ -99,29 +99,30 @@ def ensure_demo_receptions(people) -> int:
     def submit(reception, by=rep):
         return reception_submit(reception_id=reception.pk, by=by)
 
-    new(_data("洽谈 2027 年度备件供货合同（草稿）", 40, clients=(3,)))
+    new(visit_data("洽谈 2027 年度备件供货合同（草稿）", 40, clients=(3,)))
     pending = submit(new(_important(people, "华东精密年度框架协议谈判及工厂参观", 21, length=2, clients=(0,))))
-    _decide(people, pending, "sales_head", comment="同意，请技术部配合参观安排")
-    submit(new(_data("深圳智联技术交流", 18, clients=(3,))))
+    decide_as(people, pending, "sales_head", comment="同意，请技术部配合参观安排")
+    submit(new(visit_data("深圳智联技术交流", 18, clients=(3,))))
     approved = submit(
         new(_important(people, "Rheinland Automation 工厂审核与新品发布", 12, length=3, cost="48000.00", clients=(1,)))
     )
     for username in ("sales_head", "vp_sales", "gm"):
-        _decide(people, approved, username, comment="同意")
-    normal_ok = submit(new(_data("西南能源集团回访座谈", 6, clients=(2,))))
+        decide_as(people, approved, username, comment="同意")
+    normal_ok = submit(new(visit_data("西南能源集团回访座谈", 6, clients=(2,))))
     for username in ("sales_head", "vp_sales"):
-        _decide(people, normal_ok, username)
-    returned = submit(new(_data("华东精密质量问题沟通会", 9, clients=(0,), cost="3000.00")))
-    _decide(people, returned, "sales_head", "return", "请补充陪同人员名单和预计费用明细")
-    rejected = submit(new(_data("Rheinland 市场部非正式拜访", 15, clients=(1,), cost="26000.00")))
-    _decide(people, rejected, "sales_head", "approve")
-    _decide(people, rejected, "vp_sales", "reject", "费用偏高且必要性不足，建议改为线上会议")
-    withdrawn = submit(new(_data("深圳智联样品确认（已改期）", 25, clients=(3,))))
+        decide_as(people, normal_ok, username)
+    returned = submit(new(visit_data("华东精密质量问题沟通会", 9, clients=(0,), cost="3000.00")))
+    decide_as(people, returned, "sales_head", "return", "请补充陪同人员名单和预计费用明细")
+    rejected = submit(new(visit_data("Rheinland 市场部非正式拜访", 15, clients=(1,), cost="26000.00")))
+    decide_as(people, rejected, "sales_head", "approve")
+    decide_as(people, rejected, "vp_sales", "reject", "费用偏高且必要性不足，建议改为线上会议")
+    withdrawn = submit(new(visit_data("深圳智联样品确认（已改期）", 25, clients=(3,))))
     from jiedai.receptions.services import reception_withdraw
 
     reception_withdraw(reception_id=withdrawn.pk, by=rep, comment="客户行程改期")
     tech = submit(
-        new(_data("技术部：西南能源系统集成方案评审", 10, clients=(2,)), by=people["tech_eng"]), by=people["tech_eng"]
+        new(visit_data("技术部：西南能源系统集成方案评审", 10, clients=(2,)), by=people["tech_eng"]),
+        by=people["tech_eng"],
     )
-    _decide(people, tech, "tech_head")
+    decide_as(people, tech, "tech_head")
     return Reception.objects.filter(requester__in=[rep, people["tech_eng"]]).count()
