@@ -89,11 +89,11 @@ def _annotate_status(templates, today: date, interval_months: int) -> list[Emerg
     return templates
 
 
-def template_listing(*, today: date | None = None) -> list[EmergencyTemplate]:
-    """Every template (active first) with `.drill` (DrillStatus) and `.drill_count`. Two queries whatever the
-    number of templates: the setting and the annotated list."""
+def template_listing(*, today: date | None = None, interval_months: int | None = None) -> list[EmergencyTemplate]:
+    """Every template (active first) with `.drill` (DrillStatus) and `.drill_count`. One query whatever the number
+    of templates (two if the period is not given: the setting)."""
     today = today or local_today()
-    interval = get_setting("drill_interval_months")
+    interval = get_setting("drill_interval_months") if interval_months is None else interval_months
     templates = list(_with_drill_facts(EmergencyTemplate.objects.all()).order_by("-is_active", "scenario", "name"))
     return _annotate_status(templates, today, interval)
 
@@ -117,7 +117,7 @@ def get_template(pk) -> EmergencyTemplate:
     return template
 
 
-def template_detail(pk, *, today: date | None = None) -> EmergencyTemplate:
+def template_detail(pk, *, today: date | None = None, interval_months: int | None = None) -> EmergencyTemplate:
     """A template with its revisions (newest first, with who revised) and drills (newest first), and `.drill`."""
     template = get_template(pk)
     template = (
@@ -132,7 +132,8 @@ def template_detail(pk, *, today: date | None = None) -> EmergencyTemplate:
         .get()
     )
     template.plan_count = PlanEmergency.objects.filter(template=template).count()
-    return _annotate_status([template], today or local_today(), get_setting("drill_interval_months"))[0]
+    interval = get_setting("drill_interval_months") if interval_months is None else interval_months
+    return _annotate_status([template], today or local_today(), interval)[0]
 
 
 def revisions_since(template: EmergencyTemplate, revision: int):
@@ -149,9 +150,11 @@ def plan_emergencies(plan) -> list[PlanEmergency]:
 
 
 def attachable_templates(plan):
-    """Active templates the plan does not carry yet."""
-    return EmergencyTemplate.objects.filter(is_active=True).exclude(
-        pk__in=PlanEmergency.objects.filter(plan=plan).values("template_id")
+    """Active templates the plan does not carry yet (for the picker: name, scenario and revision only)."""
+    return (
+        EmergencyTemplate.objects.filter(is_active=True)
+        .exclude(pk__in=PlanEmergency.objects.filter(plan=plan).values("template_id"))
+        .only("pk", "name", "scenario", "revision")
     )
 
 

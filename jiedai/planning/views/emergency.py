@@ -25,6 +25,10 @@ from jiedai.planning.services.emergency import plan_emergency_attach, plan_emerg
 from jiedai.planning.views.common import plan_context
 
 
+def _back_to_tab(request, pk, **kwargs) -> str:
+    return reverse("planning:emergency", args=[pk])
+
+
 def _tab_url(pk, emergency_id=None) -> str:
     url = reverse("planning:emergency", args=[pk])
     return f"{url}#emergency-{emergency_id}" if emergency_id else url
@@ -91,7 +95,7 @@ def _resync_initial(emergency, plan) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors(back="planning:emergency")
+@domain_errors(back=_back_to_tab)
 def emergency_edit_view(request, pk, emergency_id):
     """Adapt a copy. ?resync=1 starts from the template's newer revision (the old copy shown beside it); the
     "填入本次联系人" button posts action=prefill and comes back with the block written into the contacts, unsaved."""
@@ -148,7 +152,7 @@ def emergency_edit_view(request, pk, emergency_id):
 
 @login_required
 @require_POST
-@domain_errors(back="planning:emergency")
+@domain_errors(back=_back_to_tab)
 def emergency_remove_view(request, pk, emergency_id):
     plan_emergency_remove(reception_id=pk, emergency_id=emergency_id, by=request.user, ip=client_ip(request))
     messages.success(request, _("已从本方案移除该应急预案。"))

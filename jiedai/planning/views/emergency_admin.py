@@ -29,14 +29,15 @@ def _require_manager(user) -> None:
 @login_required
 @require_GET
 def emergency_templates_view(request):
-    templates = template_listing()
+    interval = get_setting("drill_interval_months")
+    templates = template_listing(interval_months=interval)
     return render(
         request,
         "planning/emergency_templates.html",
         {
             "templates": templates,
             "overdue_count": sum(1 for t in templates if t.is_active and t.drill.overdue),
-            "interval": get_setting("drill_interval_months"),
+            "interval": interval,
             "can_manage": can_manage_emergency_templates(request.user),
         },
     )
@@ -46,7 +47,8 @@ def emergency_templates_view(request):
 @require_GET
 @domain_errors(back="planning:emergency_templates")
 def emergency_template_view(request, template_id):
-    template = template_detail(template_id)
+    interval = get_setting("drill_interval_months")
+    template = template_detail(template_id, interval_months=interval)
     return render(
         request,
         "planning/emergency_template.html",
@@ -54,7 +56,7 @@ def emergency_template_view(request, template_id):
             "template": template,
             "revisions": list(template.revisions.all()),
             "drills": list(template.drills.all()),
-            "interval": get_setting("drill_interval_months"),
+            "interval": interval,
             "can_manage": can_manage_emergency_templates(request.user),
         },
     )
