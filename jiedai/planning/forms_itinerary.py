@@ -94,11 +94,12 @@ class ItemForm(BootstrapFormMixin, forms.Form):
 
     @staticmethod
     def initial_for_day(reception, day: str | None) -> dict:
-        """A new item on the day the user picked (?day=YYYY-MM-DD): 09:00 for an hour, inside the visit."""
+        """A new item on the day the user picked (?day=YYYY-MM-DD; else the visit's first day): 09:00 for an hour,
+        kept inside the visit, so the date pickers open on the right day."""
         try:
-            date = datetime.date.fromisoformat(day or "")
+            date = datetime.date.fromisoformat(day) if day else local(reception.visit_start).date()
         except ValueError:
-            return {}
+            date = local(reception.visit_start).date()
         start = datetime.datetime.combine(date, datetime.time(9), tzinfo=LOCAL_TZ)
         start = min(max(start, reception.visit_start), reception.visit_end)
         end = min(start + datetime.timedelta(hours=1), reception.visit_end)

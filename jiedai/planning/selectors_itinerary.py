@@ -319,9 +319,9 @@ class ItineraryPage:
     conflict_count: int
 
 
-def itinerary_page(plan) -> ItineraryPage:
-    """Everything the 行程与人员 tab shows, in a fixed number of queries."""
-    reception = plan.reception
+def itinerary_page(plan, reception=None) -> ItineraryPage:
+    """Everything the 行程与人员 tab shows, in a fixed number of queries (pass the reception if it is loaded)."""
+    reception = reception or plan.reception
     items = itinerary_items(plan)
     staff = staff_with_conflicts(plan)
     days = itinerary_days(reception, items, staff)

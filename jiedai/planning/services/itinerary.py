@@ -153,6 +153,8 @@ def item_update(*, reception_id: int, item_id: int, by, data: dict, ip=None) -> 
     before = item_label(item)
     moved_from = (item.start, item.end)
     merged = {**_item_current(item), **{k: v for k, v in data.items() if k in ITEM_FIELDS}}
+    if "site_area" not in data and merged["kind"] != ItemKind.SITE_VISIT:
+        merged["site_area"] = None  # no longer a site visit: its area goes unless the caller says otherwise
     clean = _clean_item(plan, merged, current=item)
     clients = clean.pop("clients")
     for name, value in clean.items():
@@ -160,15 +162,10 @@ def item_update(*, reception_id: int, item_id: int, by, data: dict, ip=None) -> 
     item.save()
     item.clients.set(clients)
     after = item_label(item)
-    summary = (
-        _("修改行程：%s") % after
-        if before == after
-        else _("修改行程：%(before)s → %(after)s")
-        % {
-            "before": before,
-            "after": after,
-        }
-    )
+    if before == after:
+        summary = _("修改行程：%s") % after
+    else:
+        summary = _("修改行程：%(before)s → %(after)s") % {"before": before, "after": after}
     record_change(plan, by=by, summary=summary, ip=ip)
     item.staff_conflicts = item_staff_conflicts(item) if (item.start, item.end) != moved_from else []
     return item
@@ -198,7 +195,10 @@ def _clean_staff(plan, data: dict, *, current: StaffAssignment | None = None) ->
     person = data.get("person")
     if person is None:
         _add(errors, "person", _("请选择人员。"))
-    elif not getattr(person, "is_active", False) or not getattr(person, "pk", None):
+    elif not getattr(person, "pk", None):
+        _add(errors, "person", _("请选择人员。"))
+    elif not person.is_active and (current is None or current.person_id != person.pk):
+        # Someone who has left stays on the assignments they had; nobody new is put on the plan.
         _add(errors, "person", _("请选择在职的人员。"))
     clean["person"] = person
 

@@ -136,6 +136,9 @@ def test_site_area_only_on_a_site_visit_and_only_while_active(people):
     SiteArea.objects.filter(pk=line.pk).update(is_active=False)
     tour = item_update(reception_id=reception.pk, item_id=tour.pk, by=people["sales_rep"], data={"title": "参观总装"})
     assert tour.site_area == line
+    # Turned into another kind of item, it leaves the area behind.
+    tour = item_update(reception_id=reception.pk, item_id=tour.pk, by=people["sales_rep"], data={"kind": "meeting"})
+    assert tour.site_area is None
 
 
 def test_only_this_visits_clients_take_part(people):
@@ -263,11 +266,15 @@ def test_staff_input_is_checked(people):
     with pytest.raises(ValidationFailed) as exc:
         staff_assign(reception_id=reception.pk, by=people["sales_rep"], data={"role": "chef", "item": other_item})
     assert set(exc.value.errors) == {"person", "role", "item"}
+    kept = assign(people, reception, "tech_eng", role="guide")
     people["tech_eng"].is_active = False
     people["tech_eng"].save(update_fields=["is_active"])
-    with pytest.raises(ValidationFailed) as exc:
+    with pytest.raises(ValidationFailed) as exc:  # nobody who has left is put on a plan
         assign(people, reception, "tech_eng")
     assert "person" in exc.value.errors
+    # ...but their existing duty can still be edited.
+    kept = staff_update(reception_id=reception.pk, assignment_id=kept.pk, by=people["sales_rep"], data={"duty": "交接"})
+    assert kept.duty == "交接"
     assign(people, reception, "sales_head", duty="x" * 200)
     with pytest.raises(ValidationFailed) as exc:  # the same person, role and place twice
         assign(people, reception, "sales_head")

@@ -47,7 +47,7 @@ def _editable_context(request, pk) -> dict:
 
 def _render(request, context: dict, **forms):
     context.update(forms)
-    context["page"] = itinerary_page(context["plan"])
+    context["page"] = itinerary_page(context["plan"], context["reception"])
     return render(request, "planning/itinerary.html", context)
 
 
