@@ -16,12 +16,15 @@ FLOW_CODE = "reception_plan"
 
 
 def submit_errors(plan: Plan) -> dict[str, list[str]]:
-    """What keeps a plan from review: it needs an itinerary, and a lead on the staff list."""
+    """What keeps a plan from review: an itinerary (policy 3.1.1), a lead on the staff list (3.1.1) and at least
+    one emergency plan adapted for the visit (3.3.1)."""
     errors = {}
     if not plan.items.exists():
         errors["items"] = [_("行程安排至少需要一项。")]
     if not plan.staff.filter(role="lead").exists():
         errors["staff"] = [_("请在人员安排中指定接待负责人。")]
+    if not plan.emergencies.exists():
+        errors["emergencies"] = [_("请添加至少一项应急预案。")]
     return errors
 
 

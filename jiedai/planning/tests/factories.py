@@ -26,11 +26,21 @@ def plan_for(people, reception=None, **overrides):
 
 
 def ready_plan(people, reception=None, **overrides):
-    """A plan that can be submitted: one itinerary item and a lead on the staff list (services used directly)."""
-    from jiedai.planning.models import ItineraryItem, StaffAssignment
+    """A plan that can be submitted (policy 3.1–3.3): one itinerary item, a lead on the staff list and one
+    emergency plan attached — all through the services."""
+    from jiedai.planning.emergency_seeds import ensure_emergency_templates
+    from jiedai.planning.models import EmergencyTemplate
+    from jiedai.planning.services.emergency import plan_emergency_attach
+    from jiedai.planning.services.itinerary import item_create, staff_assign
 
     plan = plan_for(people, reception, **overrides)
+    by, rid = people["sales_rep"], plan.reception_id
     start = plan.reception.visit_start
-    ItineraryItem.objects.create(plan=plan, kind="welcome", title="欢迎会", start=start, end=start + timedelta(hours=1))
-    StaffAssignment.objects.create(plan=plan, person=people["sales_rep"], role=StaffRole.LEAD, is_client_contact=True)
+    item = {"kind": "welcome", "title": "欢迎会", "start": start, "end": start + timedelta(hours=1)}
+    item_create(reception_id=rid, by=by, data=item)
+    staff_assign(reception_id=rid, by=by, data={"person": by, "role": StaffRole.LEAD, "is_client_contact": True})
+    ensure_emergency_templates()  # transactional tests flush what the data migration seeded
+    template = EmergencyTemplate.objects.order_by("id").first()
+    plan_emergency_attach(reception_id=rid, by=by, data={"template": template})
+    plan.refresh_from_db()
     return plan

@@ -29,7 +29,7 @@ def test_incomplete_plan_cannot_be_submitted(people):
     plan = plan_for(people)
     with pytest.raises(ValidationFailed) as exc:
         plan_submit(reception_id=plan.reception_id, by=people["sales_rep"])
-    assert set(exc.value.errors) == {"items", "staff"}
+    assert set(exc.value.errors) == {"items", "staff", "emergencies"}
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DRAFT
 
@@ -43,7 +43,7 @@ def test_important_plan_goes_to_head_then_every_coordinating_head_then_leader(pe
     assert plan.status == PlanStatus.PENDING_REVIEW
     plan = _decide(people, plan, "vp_sales")  # important visit: the supervising leader confirms
     assert plan.status == PlanStatus.CONFIRMED and plan.confirmed_at
-    actions = list(plan.history.values_list("action", flat=True))
+    actions = list(plan.history.exclude(action=PlanAction.CHANGED).values_list("action", flat=True))
     assert actions == [PlanAction.CREATED, PlanAction.SUBMITTED, PlanAction.CONFIRMED]
 
 
