@@ -89,7 +89,10 @@ class CommunicationForm(OptionsForm):
     staff = forms.ChoiceField(label=_("我方人员"), required=False)
     contact = forms.ChoiceField(label=_("客户人员"), required=False)
     content = forms.CharField(
-        label=_("沟通内容"), required=False, max_length=5000, widget=_textarea(3, placeholder=_("例如：确认来访行程和参观路线"))
+        label=_("沟通内容"),
+        required=False,
+        max_length=5000,
+        widget=_textarea(3, placeholder=_("例如：确认来访行程和参观路线")),
     )
     agreed = forms.CharField(
         label=_("商定事项"),
@@ -97,9 +100,7 @@ class CommunicationForm(OptionsForm):
         max_length=5000,
         widget=_textarea(2, placeholder=_("例如：第二天下午改为参观二号车间")),
     )
-    items = forms.MultipleChoiceField(
-        label=_("涉及的行程事项"), required=False, widget=forms.CheckboxSelectMultiple
-    )
+    items = forms.MultipleChoiceField(label=_("涉及的行程事项"), required=False, widget=forms.CheckboxSelectMultiple)
 
     FIELDS = ("at", "channel", "staff", "contact", "content", "agreed", "items")
     REQUIRED = ("at", "channel", "staff", "content")
@@ -114,11 +115,12 @@ class NeedForm(OptionsForm):
     kind = forms.ChoiceField(label=_("类别"), choices=EMPTY + NeedKind.choices, required=False)
     contact = forms.ChoiceField(label=_("客户"), required=False, help_text=_("不选表示全体来访客户。"))
     description = forms.CharField(
-        label=_("需求"), required=False, max_length=300, widget=forms.TextInput(attrs={"placeholder": _("例如：清真饮食，不饮酒")})
+        label=_("需求"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": _("例如：清真饮食，不饮酒")}),
     )
-    items = forms.MultipleChoiceField(
-        label=_("涉及的行程事项"), required=False, widget=forms.CheckboxSelectMultiple
-    )
+    items = forms.MultipleChoiceField(label=_("涉及的行程事项"), required=False, widget=forms.CheckboxSelectMultiple)
 
     FIELDS = ("kind", "contact", "description", "items")
     REQUIRED = ("kind", "description")
@@ -161,7 +163,9 @@ class TaskForm(OptionsForm):
     description = forms.CharField(label=_("说明"), required=False, max_length=5000, widget=_textarea(2))
     department = forms.ChoiceField(label=_("责任部门"), required=False)
     assignee = forms.ChoiceField(label=_("责任人"), required=False)
-    due_date = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    due_date = forms.DateField(
+        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     meeting = forms.ChoiceField(label=_("来自协调会"), required=False)
 
     FIELDS = ("title", "description", "department", "assignee", "due_date", "meeting")

@@ -63,9 +63,7 @@ def coordination_parts(plan, user, *, today: datetime.date | None = None) -> Coo
         .select_related("created_by")
         .prefetch_related(Prefetch("attendees", queryset=User.objects.select_related("department").order_by("id")))
     )
-    tasks = PrepTask.objects.filter(plan=plan).select_related(
-        "department", "assignee", "meeting", "completed_by"
-    )
+    tasks = PrepTask.objects.filter(plan=plan).select_related("department", "assignee", "meeting", "completed_by")
     tasks = mark_tasks(list(tasks.order_by("status", "due_date", "id")), user, today)
     meetings = list(meetings)
     per_meeting: dict[int, int] = {}

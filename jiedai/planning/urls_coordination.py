@@ -7,9 +7,7 @@ from jiedai.planning.views import coordination
 plan_patterns = [
     path("coordination/", coordination.coordination_view, name="coordination"),
     # policy 3.2.1: the communication log and the client's special needs
-    path(
-        "coordination/communications/new/", coordination.communication_create_view, name="communication_create"
-    ),
+    path("coordination/communications/new/", coordination.communication_create_view, name="communication_create"),
     path(
         "coordination/communications/<int:item_id>/edit/",
         coordination.communication_edit_view,

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,14 +45,15 @@ def day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=LOCAL_TZ)
 
 
-def _announce(plan: Plan, recipients, kind: str, title, *, dedup_key: str, **params) -> list:
-    """notify_plan, returning what was written (empty when the dedup key had already gone out to everyone)."""
+def _announce(plan: Plan, recipients, kind: str, title, *, dedup_key: str, url: str = "", **params) -> list:
+    """notify_plan, returning what was written (empty when the dedup key had already gone out to everyone), and
+    linking to `url` if given (a task's row on the coordination tab)."""
     with translation.override(settings.LANGUAGE_CODE):
         return notify(
             recipients=recipients,
             kind=kind,
             title=str(title) % {"title": plan.reception.title, **params},
-            url=plan_url(plan.reception_id),
+            url=url or plan_url(plan.reception_id),
             document_type=DOCUMENT_TYPE,
             document_id=plan.pk,
             dedup_key=dedup_key,
@@ -152,10 +154,15 @@ def plans_remind(*, today: datetime.date | None = None) -> int:
             left=_days_left_text(countdown.left(due)),
         )
         if sent:
-            history(plan, PlanAction.REMINDED, summary=_("截止 %(due)s，%(left)s") % {
-                "due": f"{due:%Y-%m-%d}",
-                "left": _days_left_text(countdown.left(due)),
-            })
+            history(
+                plan,
+                PlanAction.REMINDED,
+                summary=_("截止 %(due)s，%(left)s")
+                % {
+                    "due": f"{due:%Y-%m-%d}",
+                    "left": _days_left_text(countdown.left(due)),
+                },
+            )
         return bool(sent)
 
     return _each(list(receptions), remind, "plan reminder for reception")
@@ -201,6 +208,10 @@ def plans_flag_overdue(*, today: datetime.date | None = None) -> int:
 # ------------------------------------------------------------------------------------ preparation tasks (3.2.2)
 
 
+def task_url(task: PrepTask) -> str:
+    return reverse("planning:coordination", args=[task.plan.reception_id]) + f"#task-{task.pk}"
+
+
 def _open_tasks():
     return (
         PrepTask.objects.filter(status=TaskStatus.OPEN, plan__reception__status=ReceptionStatus.APPROVED)
@@ -232,6 +243,7 @@ def tasks_remind(*, today: datetime.date | None = None) -> int:
                 "reminder",
                 gettext_lazy("准备任务即将到期：%(task)s（%(title)s），截止 %(due)s（%(left)s）"),
                 dedup_key=f"task_reminder:{task.pk}:{task.due_date:%Y%m%d}:{threshold}",
+                url=task_url(task),
                 task=task.title,
                 due=f"{task.due_date:%Y-%m-%d}",
                 left=_days_left_text(countdown.left(task.due_date)),
@@ -261,6 +273,7 @@ def tasks_flag_overdue(*, today: datetime.date | None = None) -> int:
             "overdue",
             gettext_lazy("准备任务已逾期：%(task)s（%(title)s），截止 %(due)s"),
             dedup_key=f"task_overdue:{task.pk}",
+            url=task_url(task),
             task=task.title,
             due=f"{task.due_date:%Y-%m-%d}",
         )
