@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from jiedai.planning.access import plans_visible_to
 from jiedai.planning.models import PlanStatus, StaffAssignment
+from jiedai.receptions.models import LOCAL_TZ
 
 PRODID = "-//Jiedai//Reception Planning//ZH"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -47,8 +48,19 @@ def _new_calendar(name: str):
     return calendar
 
 
-def _event(*, uid: str, start, end, summary: str, location: str = "", description: str = "", sequence: int = 0,
-           status: str = "CONFIRMED", url: str = "", stamp=None):
+def _event(
+    *,
+    uid: str,
+    start,
+    end,
+    summary: str,
+    location: str = "",
+    description: str = "",
+    sequence: int = 0,
+    status: str = "CONFIRMED",
+    url: str = "",
+    stamp=None,
+):
     icalendar = _calendar_module()
     event = icalendar.Event()
     event.add("uid", f"{uid}@{_uid_domain()}")
@@ -115,7 +127,7 @@ def staff_calendar(user, assignments=None) -> bytes:
         reception = plan.reception
         role = duty.get_role_display()
         lines = [str(reception.title)]
-        lines.append(f"{role}：{duty.duty}" if duty.duty else role)
+        lines.append(_("%(role)s：%(duty)s") % {"role": role, "duty": duty.duty} if duty.duty else role)
         url = _absolute(reverse("planning:overview", args=[reception.pk]))
         if duty.item_id:
             item = duty.item
@@ -154,8 +166,6 @@ def _status(plan) -> str:
 
 
 def _visit_dates(reception) -> str:
-    from jiedai.receptions.models import LOCAL_TZ
-
     if not reception.visit_start:
         return ""
     start = reception.visit_start.astimezone(LOCAL_TZ).date()

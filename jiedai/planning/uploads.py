@@ -185,9 +185,9 @@ class SizeLimitUploadHandler(FileUploadHandler):
     """Stops reading a file part once it passes the limit (so an oversized upload never fills the disk) and
     marks the request; the view then answers with the size message. Install it before request.POST is read."""
 
-    def __init__(self, request=None, limit: int = MAX_UPLOAD_BYTES):
+    def __init__(self, request=None, limit: int | None = None):
         super().__init__(request)
-        self.limit = limit
+        self.limit = MAX_UPLOAD_BYTES if limit is None else limit
         self.received = 0
 
     def new_file(self, *args, **kwargs):

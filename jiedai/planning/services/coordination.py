@@ -96,7 +96,8 @@ def _validate_communication(plan, record: ClientCommunication, items) -> None:
         errors["at"] = [_("沟通时间不能晚于现在。")]
     if record.channel not in Channel.values:
         errors["channel"] = [_("请选择沟通方式。")]
-    _check_person(record.staff, "staff", errors, required=True, message=_("请选择我方人员。"))
+    staff = record.staff if record.staff_id else None  # a required FK left empty raises when read
+    _check_person(staff, "staff", errors, required=True, message=_("请选择我方人员。"))
     _check_contact(plan, record.contact, errors)
     if not (record.content or "").strip():
         errors["content"] = [_("请填写沟通内容。")]
@@ -382,8 +383,6 @@ def task_set_status(*, reception_id: int, task_id: int, by, status: str, ip=None
     Done / open: the task's owner (see may_complete) or a plan editor, also while the plan is under review —
     reporting progress does not change the plan. Cancelling, or reviving a cancelled task, changes the plan: editors
     only, through plan_for_change."""
-    if status not in TaskStatus.values:
-        raise ValidationFailed(_("未知的状态。"), errors={"status": [_("未知的状态。")]})
     reception = get_reception_with_plan(by, reception_id)  # readers only: everyone else gets 404
     editor = is_plan_editor(by, reception)
     plan = None
@@ -402,6 +401,8 @@ def task_set_status(*, reception_id: int, task_id: int, by, status: str, ip=None
         raise NotFound(_("找不到该准备任务。"))
     if not (editor or may_complete(by, task)):
         raise Forbidden(_("只有任务责任人、责任部门负责人或方案编制人可以更新任务状态。"))
+    if status not in TaskStatus.values:  # checked after who may: a stranger learns nothing from the answer
+        raise ValidationFailed(_("未知的状态。"), errors={"status": [_("未知的状态。")]})
     if task.status == status:
         return task
     if plan is None and TaskStatus.CANCELLED in (status, task.status):

@@ -36,9 +36,7 @@ def link_create(*, reception_id: int, by, ip=None) -> ItineraryLink:
     plan = _plan_for_links(reception_id=reception_id, by=by)
     active = ItineraryLink.objects.filter(plan=plan, revoked_at__isnull=True).count()
     if active >= MAX_ACTIVE_LINKS:
-        raise ConflictError(
-            _("有效的行程链接已有 %(n)s 个；请先作废不再使用的链接。") % {"n": MAX_ACTIVE_LINKS}
-        )
+        raise ConflictError(_("有效的行程链接已有 %(n)s 个；请先作废不再使用的链接。") % {"n": MAX_ACTIVE_LINKS})
     link = ItineraryLink.objects.create(plan=plan, created_by=by)
     history(plan, PlanAction.LINK_CREATED, by=by, summary=_("客户行程链接 …%s") % link.token[-6:], ip=ip)
     return link
@@ -65,7 +63,9 @@ def link_revoke(*, reception_id: int, link_id: int, by, ip=None) -> ItineraryLin
 def links_of(plan: Plan) -> list:
     """The plan's links, live ones first, newest first (for the editors)."""
     return list(
-        ItineraryLink.objects.filter(plan=plan).select_related("created_by").order_by(F("revoked_at").desc(nulls_first=True), "-created_at", "-id")
+        ItineraryLink.objects.filter(plan=plan)
+        .select_related("created_by")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-created_at", "-id")
     )
 
 

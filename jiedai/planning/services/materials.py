@@ -52,9 +52,7 @@ def _user_ids(values) -> list[int]:
         try:
             ids.append(int(value))
         except (TypeError, ValueError):
-            raise ValidationFailed(
-                _("请检查标红的项目。"), errors={"cleared": [_("可查阅人员不正确。")]}
-            ) from None
+            raise ValidationFailed(_("请检查标红的项目。"), errors={"cleared": [_("可查阅人员不正确。")]}) from None
     return sorted(set(ids))
 
 
@@ -89,13 +87,11 @@ def _validate(material: Material) -> None:
         raise ValidationFailed(_("请检查标红的项目。"), errors=errors)
 
 
-def _set_cleared(material: Material, data: dict, *, creating: bool) -> None:
+def _set_cleared(material: Material, data: dict) -> None:
     """Clearance only means something for confidential material; other levels keep no list."""
     if material.confidentiality != Confidentiality.CONFIDENTIAL:
-        if not creating:
-            material.cleared.clear()
-        return
-    if "cleared" in data:
+        material.cleared.clear()
+    elif "cleared" in data:
         material.cleared.set(_cleared_users(data["cleared"]))
 
 
@@ -149,7 +145,7 @@ def material_update(*, reception_id: int, material_id: int, by, data: dict, ip=N
     _apply(material, data)
     _validate(material)
     material.save(update_fields=[*MATERIAL_FIELDS])
-    _set_cleared(material, data, creating=False)
+    _set_cleared(material, data)
     label = _("一份保密资料") if was_confidential else _label(material)
     record_change(plan, by=by, summary=_("修改资料：%s") % label, ip=ip)
     return material

@@ -16,7 +16,7 @@ from jiedai.core.errors import ValidationFailed
 from jiedai.core.forms import BootstrapFormMixin
 from jiedai.core.web import add_domain_errors, client_ip, domain_errors
 from jiedai.planning.access import get_reception_with_plan
-from jiedai.planning.models import Confidentiality, MaterialKind
+from jiedai.planning.models import Confidentiality, MaterialKind, Plan
 from jiedai.planning.services.links import links_of
 from jiedai.planning.services.materials import (
     material_delete,
@@ -58,7 +58,9 @@ class MaterialForm(BootstrapFormMixin, forms.Form):
         required=False,
         queryset=get_user_model().objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=gettext_lazy("仅对“保密”资料有效；方案编制人（申请人、牵头负责人）始终可以查阅。按住 Ctrl/⌘ 可多选。"),
+        help_text=gettext_lazy(
+            "仅对“保密”资料有效；方案编制人（申请人、牵头负责人）始终可以查阅。按住 Ctrl/⌘ 可多选。"
+        ),
     )
 
     def __init__(self, *args, with_file: bool = False, **kwargs):
@@ -98,15 +100,16 @@ class MaterialForm(BootstrapFormMixin, forms.Form):
         }
 
 
-def _render_page(request, pk, form=None, status=200):
+def _render_page(request, pk, form=None):
     context = plan_context(request, pk, tab="materials")
+    context["plan"].reception = context["reception"]  # already read: the listing's access checks need it
     listing = materials_listing(request.user, context["plan"])
     if form is None and context["can_edit"]:
         form = MaterialForm(with_file=True)
     context.update(listing=listing, form=form)
     if context["is_editor"]:  # 分享与导出: the client's itinerary links
         context["links"] = link_urls(request, links_of(context["plan"]))
-    return render(request, "planning/materials.html", context, status=status)
+    return render(request, "planning/materials.html", context)
 
 
 @login_required
@@ -118,16 +121,20 @@ def materials_view(request, pk):
 
 @csrf_exempt  # the size-limiting upload handler must be installed before the CSRF check reads the body
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def material_upload_view(request, pk):
-    request.upload_handlers.insert(0, SizeLimitUploadHandler(request))
+    """GET: the upload form on a page of its own (the materials page also carries it). POST: upload."""
+    if request.method == "POST":
+        request.upload_handlers.insert(0, SizeLimitUploadHandler(request))
     return _material_upload(request, pk)
 
 
 @csrf_protect
 @domain_errors(back="planning:materials")
 def _material_upload(request, pk):
-    get_reception_with_plan(request.user, pk, write=True)  # 404 outsiders, 403 readers, before any parsing
+    reception = get_reception_with_plan(request.user, pk, write=True)  # 404 outsiders, 403 readers, before parsing
+    if request.method == "GET":
+        return _render_form_page(request, reception.pk, MaterialForm(with_file=True))
     form = MaterialForm(request.POST, request.FILES, with_file=True)
     valid = form.is_valid()
     if getattr(request, "upload_too_large", False):  # the handler dropped the file: say why
@@ -146,7 +153,13 @@ def _material_upload(request, pk):
         else:
             messages.success(request, _("已上传“%(title)s”。") % {"title": material.title})
             return redirect("planning:materials", pk=pk)
-    return _render_page(request, pk, form=form, status=422)
+    return _render_page(request, pk, form=form)
+
+
+def _render_form_page(request, pk, form, material=None):
+    context = plan_context(request, pk, tab="materials")
+    context.update(material=material, form=form)
+    return render(request, "planning/_materials_edit.html", context)
 
 
 @login_required
@@ -154,8 +167,10 @@ def _material_upload(request, pk):
 @domain_errors(back="planning:materials")
 def material_edit_view(request, pk, material_id):
     reception = get_reception_with_plan(request.user, pk, write=True)
-    context = plan_context(request, reception.pk, tab="materials")
-    material = material_of(context["plan"], material_id)
+    plan = Plan.objects.filter(reception=reception).first()
+    material = material_of(plan, material_id) if plan else None
+    if material is None:
+        raise Http404(_("找不到该资料。"))
     if request.method == "POST":
         form = MaterialForm(request.POST)
         if form.is_valid():
@@ -174,8 +189,7 @@ def material_edit_view(request, pk, material_id):
                 return redirect("planning:materials", pk=pk)
     else:
         form = MaterialForm(initial=MaterialForm.initial_for(material))
-    context.update(material=material, form=form)
-    return render(request, "planning/_materials_edit.html", context, status=422 if form.is_bound else 200)
+    return _render_form_page(request, reception.pk, form, material)
 
 
 @login_required

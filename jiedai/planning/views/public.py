@@ -1,5 +1,6 @@
 """The client's itinerary behind an unguessable, revocable link (no login), its calendar file, creating and
-revoking those links (listed on the materials page, 分享与导出), and each staff member's own calendar (policy 3.1.1, 3.2.1).
+revoking those links (listed on the materials page, 分享与导出), and each staff member's own calendar
+(policy 3.1.1, 3.2.1).
 
 The public page shows the day-by-day schedule and our contact people only: no internal notes, material, costs or
 other staffing. It is not indexed, sends no referrer (the token is in the URL) and is never cached."""
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiedai.core.web import client_ip, domain_errors
+from jiedai.planning.access import get_reception_with_plan
 from jiedai.planning.calendars import CONTENT_TYPE, client_calendar, staff_calendar
 from jiedai.planning.services.links import link_create, link_revoke, plan_for_token, public_itinerary
 
@@ -96,6 +98,8 @@ def links_view(request, pk):
     if request.method == "POST":
         link_create(reception_id=pk, by=request.user, ip=client_ip(request))
         messages.success(request, _("已生成客户行程链接，请复制后发给客户。"))
+    else:
+        get_reception_with_plan(request.user, pk)  # outsiders: 404 here too
     return redirect(reverse("planning:materials", args=[pk]) + "#share")
 
 
