@@ -230,9 +230,9 @@ def booking_update(*, reception_id: int, booking_id: int, by, data: dict, ip=Non
 def booking_set_status(*, reception_id: int, booking_id: int, by, status: str, ip=None) -> Booking:
     """Move a booking along its status (policy 3.2.3: administration confirms and completes; the host may cancel).
     Reviving a cancelled booking checks for clashes again."""
+    plan = plan_for_change(reception_id=reception_id, by=by, logistics=True)  # who may, before what they sent
     if status not in LogisticsStatus.values:
         raise ValidationFailed(_("未知的状态。"), errors={"status": [_("未知的状态。")]})
-    plan = plan_for_change(reception_id=reception_id, by=by, logistics=True)
     booking = _booking_of(plan, booking_id)
     if booking.status == status:
         return booking

@@ -8,13 +8,14 @@ sensitive, the plan's history and the change notices name confidential material 
 
 Deleting a material removes its file. The download log is append-only and protects its material
 (MaterialDownload.material is PROTECT), so a material that was downloaded stays as a record — file removed, row
-kept with its checksum (see DELETED) — and its log stays readable for the editors."""
+marked deleted (Material.deleted_at) — and its log stays readable for the editors."""
 
 import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,7 @@ MATERIAL_FIELDS = ("title", "kind", "confidentiality", "description")
 
 # A deleted material kept because it has download records: no file any more, but the checksum of the file it had
 # (uploads always record one). Materials listed or served exclude these.
-DELETED = Q(file="") & ~Q(sha256="")
+DELETED = Q(deleted_at__isnull=False)
 
 
 def live(queryset):
@@ -159,8 +160,8 @@ def material_delete(*, reception_id: int, material_id: int, by, ip=None) -> None
     label = _label(material)
     stored = material.file.name
     if material.downloads.exists():
-        material.file = ""
-        material.save(update_fields=["file"])
+        material.file, material.deleted_at, material.deleted_by = "", timezone.now(), by
+        material.save(update_fields=["file", "deleted_at", "deleted_by"])
         material.cleared.clear()
     else:
         material.delete()
