@@ -181,11 +181,17 @@ def _register_routers():
     from jiedai.approvals.api import router as approvals_router
     from jiedai.notify.api import router as notify_router
     from jiedai.org.api import router as org_router
+    from jiedai.planning.api_plan import router as plan_router
+    from jiedai.planning.api_resources import router as resources_router
     from jiedai.receptions.api import router as receptions_router
     from jiedai.workdays.api import router as workdays_router
 
     api.add_router("", org_router)
     api.add_router("/receptions", receptions_router)
+    # The plan lives under its request (/receptions/{id}/plan...): a second router on the same prefix, so the
+    # receptions app does not import planning (planning sits above it).
+    api.add_router("/receptions", plan_router)
+    api.add_router("", resources_router)
     api.add_router("/approvals", approvals_router)
     api.add_router("/notifications", notify_router)
     api.add_router("/workdays", workdays_router)

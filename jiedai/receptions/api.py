@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.db.models import F, Prefetch
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict, field_validator
 
@@ -14,7 +15,7 @@ from jiedai.approvals.models import ApprovalInstance, ApprovalTask, CcRecord, Ta
 from jiedai.core.api_schema import MAX_ID, Email, LocalDateTime, Text, error_responses, local
 from jiedai.receptions.access import DOCUMENT_TYPE, get_reception_for_user
 from jiedai.receptions.clients import LIMITS
-from jiedai.receptions.models import Importance, Reception, ReceptionClient, ReceptionHistory, ReceptionStatus
+from jiedai.receptions.models import LOCAL_TZ, Importance, Reception, ReceptionClient, ReceptionHistory, ReceptionStatus
 from jiedai.receptions.selectors import PAGE_SIZE, ReceptionListing
 from jiedai.receptions.services import reception_create, reception_submit, reception_update, reception_withdraw
 from jiedai.receptions.validation import MAX_CLIENTS, MAX_TEXT
@@ -143,6 +144,15 @@ class HistoryOut(Schema):
     comment: str
 
 
+class ReceptionPlanOut(Schema):
+    """The reception plan's state in brief (policy 3.1.2); the plan itself is GET /receptions/{id}/plan."""
+
+    status: str = Field(description="not_started (approved, no plan yet), draft, pending_review, returned or confirmed")
+    due_date: date | None = Field(description="the plan is due on this day (working days before the visit)")
+    submitted_at: datetime | None = Field(description="first submitted for review; null until then")
+    overdue: bool = Field(description="the due date has passed (Asia/Shanghai) and the plan was not submitted")
+
+
 class ReceptionOut(Schema):
     id: int
     number: str | None
@@ -165,6 +175,7 @@ class ReceptionOut(Schema):
     plan_due_date: date | None
     plan_due_provisional: bool
     approval: ApprovalOut | None = Field(description="null until first submitted")
+    plan: ReceptionPlanOut | None = Field(description="the reception plan's state; null unless approved")
     cc: list[str]
     history: list[HistoryOut]
     created_at: datetime
@@ -188,7 +199,9 @@ class ReceptionListOut(Schema):
 def _with_parts(queryset, *, clients: bool = True):
     """What a rendered reception needs, fetched for the whole page at once (`clients=False` when the queryset,
     like the listing's, already prefetches the client links)."""
-    queryset = queryset.select_related("host_department", "requester", "lead").prefetch_related(
+    # `plan` is the reverse one-to-one of planning.Plan, joined here (no query of its own); receptions does not
+    # import planning.
+    queryset = queryset.select_related("host_department", "requester", "lead", "plan").prefetch_related(
         "coordinating_departments",
         Prefetch("history", queryset=ReceptionHistory.objects.select_related("actor").order_by("at", "id")),
     )
@@ -197,6 +210,22 @@ def _with_parts(queryset, *, clients: bool = True):
             Prefetch("client_links", queryset=ReceptionClient.objects.select_related("contact__organization"))
         )
     return queryset
+
+
+def _plan_state(reception: Reception, today: date) -> dict | None:
+    """The plan's state in brief (the plan row comes with the reception, see _with_parts). Overdue (policy
+    3.1.2): approved, the due date before today in Asia/Shanghai, and the plan not submitted (or not started)."""
+    if reception.status != ReceptionStatus.APPROVED:
+        return None
+    plan = getattr(reception, "plan", None)  # None when no plan row exists yet
+    submitted_at = plan.submitted_at if plan is not None else None
+    due = reception.plan_due_date
+    return {
+        "status": plan.status if plan is not None else "not_started",
+        "due_date": due,
+        "submitted_at": local(submitted_at),
+        "overdue": due is not None and due < today and submitted_at is None,
+    }
 
 
 def _render(receptions: list[Reception]) -> list[dict]:
@@ -240,6 +269,7 @@ def _render(receptions: list[Reception]) -> list[dict]:
     for record in records:
         cc.setdefault(record.instance_id, []).append(record.user.username)
 
+    today = timezone.now().astimezone(LOCAL_TZ).date()
     out = []
     for r in receptions:
         instance = instances.get(r.pk)
@@ -280,6 +310,7 @@ def _render(receptions: list[Reception]) -> list[dict]:
                     if instance is not None
                     else None
                 ),
+                "plan": _plan_state(r, today),
                 "cc": cc.get(instance.pk, []) if instance is not None else [],
                 "history": [
                     {

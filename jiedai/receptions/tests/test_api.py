@@ -537,3 +537,56 @@ def test_an_unexpected_error_is_logged_and_answered_in_our_shape(people, monkeyp
     client.raise_request_exception = True
     with pytest.raises(RuntimeError):
         client.get(BASE)
+
+
+# ---------------------------------------------------------------------------------------------------- the plan key
+
+
+def _approved(people, rep, **overrides) -> int:
+    rid = post(rep, BASE, as_json(request_data(**overrides))).json()["id"]
+    post(rep, f"{BASE}/{rid}/submit")
+    decide(people, "sales_head", rid)
+    decide(people, "vp_sales", rid)
+    return rid
+
+
+def test_the_plan_key_follows_the_plan(people, rep):
+    """policy 3.1.2: null until approved; not_started until someone opens the plan; then the plan's status, its
+    due date and when it was first submitted (the plan itself is /receptions/{id}/plan)."""
+    draft = post(rep, BASE, as_json(request_data())).json()
+    assert draft["plan"] is None
+    rid = _approved(people, rep)
+    body = rep.get(f"{BASE}/{rid}").json()
+    assert body["plan"] == {
+        "status": "not_started",
+        "due_date": body["plan_due_date"],
+        "submitted_at": None,
+        "overdue": False,
+    }
+    plan = rep.get(f"{BASE}/{rid}/plan").json()  # the first read creates the draft
+    assert rep.get(f"{BASE}/{rid}").json()["plan"]["status"] == "draft"
+
+    # Complete it (an item, a lead, an emergency plan) and submit it through the API. The test reaches up into
+    # planning for the set-up; the receptions app itself never imports it.
+    from jiedai.planning.tests.factories import ready_plan
+
+    ready_plan(people, Reception.objects.get(pk=rid))
+    submitted = post(rep, f"{BASE}/{rid}/plan/submit")
+    assert submitted.status_code == 200, submitted.content
+    state = rep.get(f"{BASE}/{rid}").json()["plan"]
+    assert state["status"] == "pending_review" and state["submitted_at"].endswith("+08:00") and not state["overdue"]
+    assert plan["due_date"] == state["due_date"]
+    # The list shows the same.
+    listed = next(i for i in rep.get(BASE).json()["items"] if i["id"] == rid)
+    assert listed["plan"] == state
+
+
+def test_a_plan_not_submitted_by_its_due_date_is_overdue(people, rep):
+    """policy 3.1.2: a visit the day after tomorrow is due 3 working days before it — already past."""
+    start = (timezone.now() + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    rid = _approved(people, rep, visit_start=start, visit_end=start + timedelta(hours=8))
+    body = rep.get(f"{BASE}/{rid}").json()
+    assert date.fromisoformat(body["plan_due_date"]) < timezone.localdate()
+    assert body["plan"]["status"] == "not_started" and body["plan"]["overdue"] is True
+    rep.get(f"{BASE}/{rid}/plan")
+    assert rep.get(f"{BASE}/{rid}").json()["plan"] == {**body["plan"], "status": "draft"}
