@@ -25,6 +25,7 @@ from jiedai.planning.models import (
     BookingKind,
     CoordinationMeeting,
     Driver,
+    EmergencyTemplate,
     ItemKind,
     ItineraryItem,
     LogisticsStatus,
@@ -43,6 +44,7 @@ from jiedai.planning.selectors_itinerary import itinerary_items, staff_with_conf
 from jiedai.planning.selectors_logistics import plan_logistics
 from jiedai.planning.services.bookings import booking_create, booking_set_status, booking_update, seat_warning
 from jiedai.planning.services.coordination import task_create, task_set_status, task_update
+from jiedai.planning.services.emergency import plan_emergency_attach
 from jiedai.planning.services.itinerary import (
     MAX_TEXT,
     item_create,
@@ -195,6 +197,11 @@ class TaskPatchIn(_In):
 
 class TaskStatusIn(_In):
     status: TaskStatusValue
+
+
+class EmergencyIn(_In):
+    template: Ref = Field(..., description="an emergency template's id")
+    with_contacts: bool = Field(False, description="append this visit's contact people and phones (本次联系人)")
 
 
 # ---------------------------------------------------------------------------------------------------- output
@@ -651,17 +658,7 @@ def _plan_body(user, reception) -> dict:
         "meals": [_meal(meal) for meal in logistics.meals],
         "hotels": [_hotel(stay) for stay in logistics.hotels],
         "tasks": [_task(task, today) for task in tasks.order_by("due_date", "id")],
-        "emergencies": [
-            {
-                "id": e.pk,
-                "template": {"id": e.template.pk, "name": e.template.name, "scenario": e.template.scenario},
-                "template_revision": e.template_revision,
-                "procedure": e.procedure,
-                "responsibilities": e.responsibilities,
-                "contacts": e.contacts,
-            }
-            for e in emergencies
-        ],
+        "emergencies": [_emergency(e) for e in emergencies],
         "materials": [
             {
                 "id": m.pk,
@@ -940,3 +937,33 @@ def task_status_endpoint(request, reception_id: int, task_id: int, payload: Task
         reception_id=reception_id, task_id=task_id, by=request.auth, status=payload.status, ip=client_ip(request)
     )
     return _task_out(task)
+
+
+# ---------------------------------------------------------------------------------------------------- emergency plans
+
+
+def _emergency(e) -> dict:
+    return {
+        "id": e.pk,
+        "template": {"id": e.template.pk, "name": e.template.name, "scenario": e.template.scenario},
+        "template_revision": e.template_revision,
+        "procedure": e.procedure,
+        "responsibilities": e.responsibilities,
+        "contacts": e.contacts,
+    }
+
+
+@router.post(
+    f"{PLAN}/emergencies",
+    response={201: PlanEmergencyOut, **error_responses(400, 401, 403, 404, 409, 413, 422)},
+    summary="添加应急预案",
+)
+def emergency_attach_endpoint(request, reception_id: int, payload: EmergencyIn):
+    """policy 3.3.1: attach an emergency template to the plan; the copy is then the plan's own (adapted later)."""
+    reception = _readable(request, reception_id)
+    data = payload.model_dump()
+    refs = _Refs(reception)
+    refs.one(data, "template", EmergencyTemplate.objects.filter(is_active=True), "pk", _("找不到该应急预案模板。"))
+    refs.check()
+    emergency = plan_emergency_attach(reception_id=reception_id, by=request.auth, data=data, ip=client_ip(request))
+    return Status(201, _emergency(emergency))

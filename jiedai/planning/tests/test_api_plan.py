@@ -792,3 +792,37 @@ def test_a_confirmed_plan_cannot_be_submitted_again(people, reception, rep):
     before = _state(reception)
     assert is_error(send(rep, "post", url(reception, "/submit")), 409)
     assert _state(reception) == before
+
+
+def test_an_api_only_integration_can_attach_an_emergency_plan_and_submit(people):
+    """policy 3.3.1: the emergency plan is part of the plan; through the API alone a plan becomes submittable."""
+    from datetime import timedelta
+
+    from django.test import Client
+
+    from jiedai.org.models import ApiToken
+    from jiedai.planning.emergency_seeds import ensure_emergency_templates
+    from jiedai.planning.models import EmergencyTemplate
+    from jiedai.planning.tests.factories import plan_for
+
+    ensure_emergency_templates()
+    plan = plan_for(people)
+    client = Client(headers={"authorization": f"Bearer {ApiToken.issue(people['sales_rep'])}"})
+    base = f"/api/v1/receptions/{plan.reception_id}/plan"
+    start = plan.reception.visit_start
+    item = {
+        "kind": "welcome",
+        "title": "欢迎会",
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=1)).isoformat(),
+    }
+    assert client.post(f"{base}/items", item, content_type="application/json").status_code == 201
+    lead = {"person": "sales_rep", "role": "lead", "is_client_contact": True}
+    assert client.post(f"{base}/staff", lead, content_type="application/json").status_code == 201
+    assert client.post(f"{base}/submit").status_code == 422  # no emergency plan yet
+    template = EmergencyTemplate.objects.order_by("id").first()
+    response = client.post(f"{base}/emergencies", {"template": template.pk}, content_type="application/json")
+    assert response.status_code == 201 and response.json()["template"]["id"] == template.pk
+    unknown = client.post(f"{base}/emergencies", {"template": 999999}, content_type="application/json")
+    assert unknown.status_code == 422
+    assert client.post(f"{base}/submit").json()["status"] == "pending_review"
