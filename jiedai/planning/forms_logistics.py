@@ -52,15 +52,19 @@ def _item_field():
 
 
 def _count_field(label, **attrs):
+    # "At least 1" is the services' rule, reported with the other errors at once; the ceiling only keeps the
+    # number within the database's integer.
     return forms.IntegerField(
-        label=label, required=False, min_value=1, max_value=10000, widget=forms.NumberInput(attrs={"step": 1, **attrs})
+        label=label, required=False, max_value=10000, widget=forms.NumberInput(attrs={"step": 1, **attrs})
     )
 
 
 class BookingForm(BootstrapFormMixin, forms.Form):
     """A room (kind venue) or a car with its driver (kind vehicle) for a slot of the visit."""
 
-    venue = VenueChoiceField(label=_("场地"), required=False, queryset=Venue.objects.none(), empty_label=_("— 请选择 —"))
+    venue = VenueChoiceField(
+        label=_("场地"), required=False, queryset=Venue.objects.none(), empty_label=_("— 请选择 —")
+    )
     vehicle = forms.ModelChoiceField(
         label=_("车辆"), required=False, queryset=Vehicle.objects.none(), empty_label=_("— 请选择 —")
     )
@@ -131,7 +135,6 @@ class MealForm(BootstrapFormMixin, forms.Form):
     standard_per_head = forms.DecimalField(
         label=_("餐标（元/人）"),
         required=False,
-        min_value=0,
         max_digits=14,
         decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal", "placeholder": "0.00"}),
@@ -164,7 +167,9 @@ class MealForm(BootstrapFormMixin, forms.Form):
 
 
 class HotelForm(BootstrapFormMixin, forms.Form):
-    hotel = forms.ModelChoiceField(label=_("酒店"), required=False, queryset=Hotel.objects.none(), empty_label=_("— 请选择 —"))
+    hotel = forms.ModelChoiceField(
+        label=_("酒店"), required=False, queryset=Hotel.objects.none(), empty_label=_("— 请选择 —")
+    )
     check_in = forms.DateField(label=_("入住日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     check_out = forms.DateField(label=_("离店日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     rooms = _count_field(_("房间数"))
@@ -207,7 +212,13 @@ class QueueFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("类别"),
         required=False,
-        choices=[("", _("全部")), ("venue", _("场地布置")), ("vehicle", _("车辆")), ("meal", _("用餐")), ("hotel", _("住宿"))],
+        choices=[
+            ("", _("全部")),
+            ("venue", _("场地布置")),
+            ("vehicle", _("车辆")),
+            ("meal", _("用餐")),
+            ("hotel", _("住宿")),
+        ],
     )
     status = forms.ChoiceField(
         label=_("状态"),
@@ -225,7 +236,9 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            css = "form-select form-select-sm" if isinstance(field, forms.ChoiceField) else "form-control form-control-sm"
+            css = (
+                "form-select form-select-sm" if isinstance(field, forms.ChoiceField) else "form-control form-control-sm"
+            )
             field.widget.attrs["class"] = css
             field.widget.attrs["id"] = f"queue-{name}"
 

@@ -1,8 +1,9 @@
 """Reads for the logistics of visits (policy 3.1.1, 3.2.3): a plan's bookings, meals and hotel stays; who holds a
 room, a car or a driver when; and administration's queue of what it must carry out across all visits.
 
-Every function here runs a fixed number of queries whatever the number of rows, and the queue reads only the rows
-of one page through the (start, status) indexes: it never counts or sorts the whole tables."""
+Every function here runs a fixed number of queries whatever the number of rows, and the queue reads the tables
+through their (start, status) indexes, only within the chosen dates, one page plus one row at a time: it never
+counts or sorts the whole tables."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -49,10 +50,11 @@ def _setup_tasks() -> Prefetch:
     return Prefetch("setup_tasks", queryset=SetupTask.objects.select_related("done_by").order_by("position", "id"))
 
 
-def plan_logistics(plan) -> PlanLogistics:
-    """Everything administration books for one plan, cancelled rows included (shown greyed), in five queries.
-    Vehicle bookings carry `seat_warning` (policy 3.1.1: a car too small for the group is flagged, not refused)."""
-    reception = plan.reception
+def plan_logistics(plan, reception=None) -> PlanLogistics:
+    """Everything administration books for one plan, cancelled rows included (shown greyed), in five queries
+    (pass the plan's `reception` when it is at hand: one query less). Vehicle bookings carry `seat_warning`
+    (policy 3.1.1: a car too small for the group is flagged, not refused)."""
+    reception = reception or plan.reception
     bookings = list(
         Booking.objects.filter(plan=plan)
         .select_related("venue", "vehicle", "driver", "item")
@@ -152,8 +154,8 @@ def resource_busy(model, start, end) -> list[ResourceBusy]:
         # instead of reading the resource's whole past through the (resource, start) b-tree.
         bookings = bookings.filter(
             RawSQL(
-                f"\"planning_booking\".\"{field_name}_id\" IS NOT NULL AND \"planning_booking\".\"status\" <> 'cancelled'"
-                " AND tstzrange(\"planning_booking\".\"start\", \"planning_booking\".\"end\", '[)')"
+                f'"planning_booking"."{field_name}_id" IS NOT NULL AND "planning_booking"."status" <> \'cancelled\''
+                ' AND tstzrange("planning_booking"."start", "planning_booking"."end", \'[)\')'
                 " && tstzrange(%s, %s, '[)')",
                 (start, end),
                 output_field=BooleanField(),
@@ -275,9 +277,10 @@ def logistics_queue(
 ) -> QueuePage:
     """policy 3.2.3: what administration must carry out — venue setups, cars, meals and hotel rooms of every visit
     — from `date_from` to `date_to` (Beijing dates, both included), by time; `after` is the previous page's
-    next_cursor. Each table is read through its (start, status) index for at most one page plus one row, and the
-    three are merged here: the cost is the page's, not the tables'. Every plan belongs to an approved request
-    (services.plan.plan_ensure), so no join to the requests is needed to filter them."""
+    next_cursor. Each table is read through its (start, status) index within the dates (from the cursor on), at
+    most one page plus one row of it, and the three are merged here: the cost is the date range's and the page's,
+    never the whole tables' (no COUNT: "next page" links instead of page numbers). Every plan belongs to an
+    approved request (services.plan.plan_ensure), so no join to the requests is needed to filter them."""
     cursor = Cursor.decode(after)
     lo, hi = _midnight(date_from), _midnight(date_to + datetime.timedelta(days=1))
     statuses = list(statuses)

@@ -242,9 +242,10 @@ def _stay_of(plan, stay_id) -> HotelStay:
 
 
 def _plan_for_status(*, reception_id: int, by, status: str):
+    # Who may touch the plan first (outsiders learn nothing, not even that the input was wrong), then the input.
+    plan = plan_for_change(reception_id=reception_id, by=by, logistics=True)
     if status not in LogisticsStatus.values:
         raise ValidationFailed(_("未知的状态。"), errors={"status": [_("未知的状态。")]})
-    plan = plan_for_change(reception_id=reception_id, by=by, logistics=True)
     if status not in EDITOR_STATUSES and not is_logistics_handler(by):
         # policy 3.2.3: confirming and completing is administration's part.
         raise Forbidden(_("只有行政部接待岗可以落实或完成后勤事项。"))

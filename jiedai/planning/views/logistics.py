@@ -88,10 +88,10 @@ def status_actions(record, *, admin: bool, editor: bool) -> list[StatusAction]:
 def logistics_view(request, pk):
     context = plan_context(request, pk, tab="logistics")
     admin = is_logistics_handler(request.user)
-    logistics = plan_logistics(context["plan"])
+    logistics = plan_logistics(context["plan"], context["reception"])
     for record in [*logistics.venues, *logistics.vehicles, *logistics.meals, *logistics.hotels]:
         record.actions = status_actions(record, admin=admin, editor=context["is_editor"])
-    context.update(logistics=logistics, is_admin=admin, here=request.get_full_path())
+    context.update(logistics=logistics, is_admin=admin)
     return render(request, "planning/logistics.html", context)
 
 
@@ -109,6 +109,13 @@ def _editor_context(request, pk, *, section: str) -> dict:
 def _render_form(request, context, form, *, title: str, action: str, status: int = 200):
     context.update(form=form, form_title=title, form_action=action)
     return render(request, "planning/logistics.html", context, status=status)
+
+
+def _show_errors(form, exc: ValidationFailed) -> None:
+    """The service's field errors on their fields; any the form has no field for above the form."""
+    for messages_ in add_domain_errors(form, exc).values():
+        for message in messages_:
+            form.add_error(None, message)
 
 
 def _saved(request, pk, section: str, message: str):
@@ -142,10 +149,15 @@ def clash_context(exc: BookingClash, form: BookingForm) -> dict:
         options = [(v.pk, v.name, _venue_detail(v)) for v in alternatives.venues]
         groups.append(PickGroup("pick_venue", _("空闲的场地"), options))
     if "vehicle" in taken or (not taken and form.kind == BookingKind.VEHICLE):
-        options = [(v.pk, v.name, _("%(seats)s座 · %(plate)s") % {"seats": v.seats, "plate": v.plate}) for v in alternatives.vehicles]
+        options = [
+            (v.pk, v.name, _("%(seats)s座 · %(plate)s") % {"seats": v.seats, "plate": v.plate})
+            for v in alternatives.vehicles
+        ]
         groups.append(PickGroup("pick_vehicle", _("空闲的车辆"), options))
     if "driver" in taken:
-        groups.append(PickGroup("pick_driver", _("空闲的司机"), [(d.pk, d.name, d.phone) for d in alternatives.drivers]))
+        groups.append(
+            PickGroup("pick_driver", _("空闲的司机"), [(d.pk, d.name, d.phone) for d in alternatives.drivers])
+        )
     reception = clash.plan.reception
     return {
         "message": exc.message,
@@ -197,7 +209,7 @@ def _submit_booking(request, pk, context, form, *, save, title: str, action: str
         except BookingClash as exc:
             context["clash"] = clash_context(exc, form)
         except ValidationFailed as exc:
-            add_domain_errors(form, exc)
+            _show_errors(form, exc)
         else:
             return _booking_saved(request, pk, booking, _("已保存：%s") % booking)
     return _render_form(request, context, form, title=title, action=action)
@@ -248,9 +260,7 @@ def booking_edit_view(request, pk, booking_id):
     form = BookingForm.with_pick(request.POST, kind=booking.kind, plan=plan, booking=booking)
 
     def save(data):
-        return booking_update(
-            reception_id=pk, booking_id=booking.pk, by=request.user, data=data, ip=client_ip(request)
-        )
+        return booking_update(reception_id=pk, booking_id=booking.pk, by=request.user, data=data, ip=client_ip(request))
 
     return _submit_booking(request, pk, context, form, save=save, title=title, action=action)
 
@@ -310,15 +320,20 @@ def _submit(request, pk, context, form, *, save, section: str, title: str, actio
         try:
             save(form.service_data())
         except ValidationFailed as exc:
-            add_domain_errors(form, exc)
+            _show_errors(form, exc)
         else:
             return _saved(request, pk, section, _("已保存。"))
     return _render_form(request, context, form, title=title, action=action)
 
 
 def _meal_initial(plan) -> dict:
+    """A new meal defaults to lunch on the visit's first day when the visit covers it, else its start."""
     reception = plan.reception
-    return {"headcount": reception.visitor_count, "start": reception.visit_start}
+    start = reception.visit_start
+    noon = start.astimezone(LOCAL_TZ).replace(hour=12, minute=0, second=0, microsecond=0)
+    if start <= noon <= reception.visit_end:
+        start = noon
+    return {"headcount": reception.visitor_count, "start": start}
 
 
 @login_required
@@ -395,7 +410,10 @@ def hotel_create_view(request, pk):
     title, action = _("安排住宿"), reverse("planning:hotel_create", args=[pk])
     if request.method == "GET":
         first, last = context["visit_first"], context["visit_last"]
-        initial = {"check_in": first.isoformat(), "check_out": max(last, first + datetime.timedelta(days=1)).isoformat()}
+        initial = {
+            "check_in": first.isoformat(),
+            "check_out": max(last, first + datetime.timedelta(days=1)).isoformat(),
+        }
         return _render_form(request, context, HotelForm(initial=initial), title=title, action=action)
 
     def save(data):

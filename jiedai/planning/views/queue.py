@@ -50,7 +50,7 @@ def queue_view(request):
     after = request.GET.get("after", "")[:64]
     page = logistics_queue(date_from=date_from, date_to=date_to, kind=kind, statuses=statuses, after=after)
     for row in page.rows:
-        row.actions = status_actions(row.obj, admin=True, editor=False)
+        row.obj.actions = status_actions(row.obj, admin=True, editor=False)
     context = {
         "page": page,
         "rows": page.rows,
