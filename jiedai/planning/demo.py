@@ -85,7 +85,7 @@ def _item(people, reception, kind, title, day, start, end, place="", **extra):
     return item_create(reception_id=reception.pk, by=people["sales_rep"], data=data)
 
 
-def _full_plan(people, reception, day: int):
+def build_full_plan(people, reception, day: int):
     """A complete plan: itinerary, staff, bookings, meals, hotel, coordination, emergency plans, a client link."""
     by = people["sales_rep"]
     rid = reception.pk
@@ -257,7 +257,7 @@ def ensure_demo(people) -> int:
     # Confirmed: the important visit, reviewed by the host head, tech's head (coordinating) and the leader.
     important = approved.filter(importance="important").order_by("visit_start").first()
     day = (important.visit_start.astimezone(LOCAL_TZ).date() - timezone.now().astimezone(LOCAL_TZ).date()).days
-    held = _full_plan(people, important, day)
+    held = build_full_plan(people, important, day)
     plan_submit(reception_id=important.pk, by=rep)
     for username in ("sales_head", "tech_head", "vp_sales"):
         _decide_plan(people, important, username)

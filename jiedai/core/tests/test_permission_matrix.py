@@ -56,6 +56,8 @@ from jiedai.notify.models import Notification
 from jiedai.org.demo import DEMO_PASSWORD
 from jiedai.org.models import ApiToken, Delegation, Department, User
 from jiedai.org.services import delegation_create
+from jiedai.planning.tests.test_permission_matrix import API_ROUTES as PLAN_API_ROUTES
+from jiedai.planning.tests.test_permission_matrix import WEB_ROUTES as PLAN_WEB_ROUTES
 from jiedai.receptions.models import LOCAL_TZ, Reception, ReceptionHistory
 from jiedai.receptions.services import reception_create, reception_submit
 from jiedai.receptions.tests.factories import important_data, request_data
@@ -431,8 +433,10 @@ def test_every_route_is_in_the_matrix():
     # The API's operations are listed by method and path (below); their URL names are ninja's business.
     operation_paths = {operation.split(" ", 1)[1] for operation in operations}
     pages = {name for name, route in named.items() if _as_openapi_path(route) not in operation_paths}
-    assert pages - NOT_IN_MATRIX == {c.route for c in WEB_CASES}, "a page changed: update the permission matrix"
-    assert operations == {c.route for c in API_CASES}, "an API operation changed: update the permission matrix"
+    listed = {c.route for c in WEB_CASES} | PLAN_WEB_ROUTES  # the plan's pages have their own matrix
+    assert pages - NOT_IN_MATRIX == listed, "a page changed: update the permission matrix"
+    listed = {c.route for c in API_CASES} | PLAN_API_ROUTES
+    assert operations == listed, "an API operation changed: update the permission matrix"
 
 
 def test_every_case_says_what_each_role_gets():
@@ -817,8 +821,9 @@ PINNED_QUERIES = {
     "/approvals/tasks/": 7,
     # session, user, the user's company roles (once); pending tasks: count + first 5; my requests: pending count +
     # first 5 + their clients; copied: unread count + first 5; unread notifications: count + first 5; upcoming:
-    # first 5; 2 navigation counts; the user's department
-    "/": 16,
+    # first 5; my preparation tasks; the plans I have to write (policy 3.1.2, 3.2.2); 2 navigation counts; the
+    # user's department
+    "/": 18,
     # session, user, count, page, unread count (the page's), 2 navigation counts, the user's department
     "/notifications/": 8,
     # token (with its user), GM role check, the count cache's stamp, count (a cache miss), page, coordinating
