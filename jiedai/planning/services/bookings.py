@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiedai.core.errors import ConflictError, ValidationFailed
+from jiedai.core.errors import ConflictError, Forbidden, NotFound, ValidationFailed
+from jiedai.planning.access import is_logistics_handler
 from jiedai.planning.models import (
     ACTIVE_LOGISTICS,
     SETUP_CHECKLIST_DEFAULT,
@@ -192,6 +193,22 @@ def seat_warning(booking: Booking, visitor_count: int | None) -> str:
     return ""
 
 
+# What the host's editors may do to a status without administration: call an arrangement off, or ask for it again.
+EDITOR_STATUSES = (LogisticsStatus.CANCELLED, LogisticsStatus.REQUESTED)
+
+
+def plan_for_status(*, reception_id: int, by, status: str):
+    """The locked plan for a status change of a booking, meal or hotel stay. Who may touch the plan first
+    (outsiders learn nothing, not even that the input was wrong), then the input; confirming and completing is
+    administration's part (policy 3.2.3)."""
+    plan = plan_for_change(reception_id=reception_id, by=by, logistics=True)
+    if status not in LogisticsStatus.values:
+        raise ValidationFailed(_("未知的状态。"), errors={"status": [_("未知的状态。")]})
+    if status not in EDITOR_STATUSES and not is_logistics_handler(by):
+        raise Forbidden(_("只有行政部接待岗可以落实或完成后勤事项。"))
+    return plan
+
+
 BOOKING_FIELDS = ("kind", "venue", "vehicle", "driver", "item", "start", "end", "headcount", "notes")
 
 
@@ -230,9 +247,7 @@ def booking_update(*, reception_id: int, booking_id: int, by, data: dict, ip=Non
 def booking_set_status(*, reception_id: int, booking_id: int, by, status: str, ip=None) -> Booking:
     """Move a booking along its status (policy 3.2.3: administration confirms and completes; the host may cancel).
     Reviving a cancelled booking checks for clashes again."""
-    plan = plan_for_change(reception_id=reception_id, by=by, logistics=True)  # who may, before what they sent
-    if status not in LogisticsStatus.values:
-        raise ValidationFailed(_("未知的状态。"), errors={"status": [_("未知的状态。")]})
+    plan = plan_for_status(reception_id=reception_id, by=by, status=status)
     booking = _booking_of(plan, booking_id)
     if booking.status == status:
         return booking
@@ -258,7 +273,7 @@ def setup_task_toggle(*, reception_id: int, task_id: int, by, done: bool, ip=Non
     plan = plan_for_change(reception_id=reception_id, by=by, logistics=True)
     task = SetupTask.objects.select_related("booking").filter(pk=task_id, booking__plan=plan).first()
     if task is None:
-        raise ValidationFailed(_("找不到该布置事项。"))
+        raise NotFound(_("找不到该布置事项。"))
     task.done_at = timezone.now() if done else None
     task.done_by = by if done else None
     task.save(update_fields=["done_at", "done_by"])
@@ -272,8 +287,6 @@ def _booking_of(plan, booking_id) -> Booking:
         .first()
     )
     if booking is None:
-        from jiedai.core.errors import NotFound
-
         raise NotFound(_("找不到该预订。"))
     return booking
 

@@ -11,9 +11,9 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jiedai.core.errors import Forbidden, NotFound, ValidationFailed
-from jiedai.planning.access import is_logistics_handler
-from jiedai.planning.models import HotelStay, LogisticsStatus, Meal
+from jiedai.core.errors import NotFound, ValidationFailed
+from jiedai.planning.models import HotelStay, Meal
+from jiedai.planning.services.bookings import plan_for_status
 from jiedai.planning.services.plan import plan_for_change, record_change
 from jiedai.receptions.models import LOCAL_TZ
 
@@ -21,9 +21,6 @@ MEAL_FIELDS = ("item", "restaurant", "place", "start", "standard_per_head", "hea
 HOTEL_FIELDS = ("hotel", "check_in", "check_out", "rooms", "room_type", "guests", "notes")
 
 MAX_COUNT = 10_000  # people at a meal, rooms in a stay: beyond any visit, and within the database's integer
-
-# What the host's editors may do to a status without administration: call an arrangement off, or ask for it again.
-EDITOR_STATUSES = (LogisticsStatus.CANCELLED, LogisticsStatus.REQUESTED)
 
 
 # ---------------------------------------------------------------------------------------------------- meals
@@ -115,7 +112,7 @@ def meal_update(*, reception_id: int, meal_id: int, by, data: dict, ip=None) -> 
 @transaction.atomic
 def meal_set_status(*, reception_id: int, meal_id: int, by, status: str, ip=None) -> Meal:
     """policy 3.2.3: administration confirms and completes a meal; the host's editors may cancel it or ask again."""
-    plan = _plan_for_status(reception_id=reception_id, by=by, status=status)
+    plan = plan_for_status(reception_id=reception_id, by=by, status=status)
     meal = _meal_of(plan, meal_id)
     if meal.status == status:
         return meal
@@ -211,7 +208,7 @@ def hotel_update(*, reception_id: int, stay_id: int, by, data: dict, ip=None) ->
 @transaction.atomic
 def hotel_set_status(*, reception_id: int, stay_id: int, by, status: str, ip=None) -> HotelStay:
     """policy 3.2.3: administration confirms and completes a stay; the host's editors may cancel it or ask again."""
-    plan = _plan_for_status(reception_id=reception_id, by=by, status=status)
+    plan = plan_for_status(reception_id=reception_id, by=by, status=status)
     stay = _stay_of(plan, stay_id)
     if stay.status == status:
         return stay
@@ -239,17 +236,6 @@ def _stay_of(plan, stay_id) -> HotelStay:
 
 
 # ---------------------------------------------------------------------------------------------------- shared
-
-
-def _plan_for_status(*, reception_id: int, by, status: str):
-    # Who may touch the plan first (outsiders learn nothing, not even that the input was wrong), then the input.
-    plan = plan_for_change(reception_id=reception_id, by=by, logistics=True)
-    if status not in LogisticsStatus.values:
-        raise ValidationFailed(_("未知的状态。"), errors={"status": [_("未知的状态。")]})
-    if status not in EDITOR_STATUSES and not is_logistics_handler(by):
-        # policy 3.2.3: confirming and completing is administration's part.
-        raise Forbidden(_("只有行政部接待岗可以落实或完成后勤事项。"))
-    return plan
 
 
 def _int(value) -> int | None:

@@ -25,12 +25,9 @@ def plan_for(people, reception=None, **overrides):
     return plan_ensure(reception, by=people["sales_rep"])
 
 
-def ready_plan(people, reception=None, **overrides):
+def ready_plan(people, reception=None, *, with_emergency: bool = True, **overrides):
     """A plan that can be submitted (policy 3.1–3.3): one itinerary item, a lead on the staff list and one
     emergency plan attached — all through the services."""
-    from jiedai.planning.emergency_seeds import ensure_emergency_templates
-    from jiedai.planning.models import EmergencyTemplate
-    from jiedai.planning.services.emergency import plan_emergency_attach
     from jiedai.planning.services.itinerary import item_create, staff_assign
 
     plan = plan_for(people, reception, **overrides)
@@ -39,8 +36,18 @@ def ready_plan(people, reception=None, **overrides):
     item = {"kind": "welcome", "title": "欢迎会", "start": start, "end": start + timedelta(hours=1)}
     item_create(reception_id=rid, by=by, data=item)
     staff_assign(reception_id=rid, by=by, data={"person": by, "role": StaffRole.LEAD, "is_client_contact": True})
-    ensure_emergency_templates()  # transactional tests flush what the data migration seeded
-    template = EmergencyTemplate.objects.order_by("id").first()
-    plan_emergency_attach(reception_id=rid, by=by, data={"template": template})
+    if with_emergency:
+        attach_emergency(people, rid)
     plan.refresh_from_db()
     return plan
+
+
+def attach_emergency(people, reception_id: int):
+    """Attach the first emergency template to the plan (policy 3.3.1: a plan goes to review with one)."""
+    from jiedai.planning.emergency_seeds import ensure_emergency_templates
+    from jiedai.planning.models import EmergencyTemplate
+    from jiedai.planning.services.emergency import plan_emergency_attach
+
+    ensure_emergency_templates()  # transactional tests flush what the data migration seeded
+    template = EmergencyTemplate.objects.order_by("id").first()
+    return plan_emergency_attach(reception_id=reception_id, by=people["sales_rep"], data={"template": template})

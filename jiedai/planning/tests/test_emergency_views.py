@@ -198,7 +198,7 @@ def test_outsiders_do_not_see_the_plans_emergency_tab_and_readers_cannot_change_
 
 
 def test_editor_attaches_a_template_with_this_visits_contacts_then_adapts_it(client, people):
-    plan = ready_plan(people)
+    plan = ready_plan(people, with_emergency=False)
     template = _template(people)
     pk = plan.reception_id
     login(client, people, "sales_rep")
@@ -223,7 +223,7 @@ def test_editor_attaches_a_template_with_this_visits_contacts_then_adapts_it(cli
 
 
 def test_prefill_writes_the_contacts_block_into_the_form_without_saving(client, people):
-    plan = ready_plan(people)
+    plan = ready_plan(people, with_emergency=False)
     copy = _attach(people, plan, _template(people))
     login(client, people, "sales_rep")
     edit = reverse("planning:emergency_edit", args=[plan.reception_id, copy.pk])
@@ -271,7 +271,7 @@ def test_editor_removes_a_copy(client, people):
 
 
 def test_under_review_the_tab_is_read_only(client, people):
-    plan = ready_plan(people)
+    plan = ready_plan(people, with_emergency=False)
     copy = _attach(people, plan, _template(people))
     plan_submit(reception_id=plan.reception_id, by=people["sales_rep"])
     pk = plan.reception_id

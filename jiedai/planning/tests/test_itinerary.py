@@ -39,7 +39,7 @@ from jiedai.planning.services.itinerary import (
     staff_update,
 )
 from jiedai.planning.services.plan import plan_ensure
-from jiedai.planning.tests.factories import approved_reception
+from jiedai.planning.tests.factories import approved_reception, attach_emergency
 from jiedai.receptions.models import LOCAL_TZ, ClientContact
 
 pytestmark = pytest.mark.django_db
@@ -209,6 +209,7 @@ def test_the_lead_named_on_an_important_request_edits_too(people):
 def _submitted(people, reception):
     welcome = item(people, reception, at(1, 9), at(1, 10))
     assign(people, reception, "sales_rep", role="lead", is_client_contact=True)
+    attach_emergency(people, reception.pk)
     plan_submit(reception_id=reception.pk, by=people["sales_rep"])
     return welcome
 

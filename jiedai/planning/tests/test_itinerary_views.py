@@ -15,7 +15,7 @@ from django.utils import timezone
 from jiedai.planning.models import ItineraryItem, PlanHistory, StaffAssignment
 from jiedai.planning.review import plan_submit
 from jiedai.planning.services.itinerary import item_create, staff_assign
-from jiedai.planning.tests.factories import approved_reception
+from jiedai.planning.tests.factories import approved_reception, attach_emergency
 from jiedai.receptions.models import LOCAL_TZ
 
 pytestmark = pytest.mark.django_db
@@ -231,6 +231,7 @@ def test_plan_under_review_cannot_be_edited_from_the_page(client, people):
     reception = visit(people)
     add_item(people, reception, at(1, 9), at(1, 10))
     add_staff(people, reception, "sales_rep", role="lead")
+    attach_emergency(people, reception.pk)
     plan_submit(reception_id=reception.pk, by=people["sales_rep"])
     login(client, people, "sales_rep")
     page = client.get(url("itinerary", reception)).content.decode()

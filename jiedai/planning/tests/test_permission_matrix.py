@@ -87,8 +87,9 @@ def _api(rule: dict[str, str]) -> dict[str, str]:
     return {role: ("401" if role == "anonymous" else expect) for role, expect in rule.items()}
 
 
-API_READ, API_EDIT, API_LOGISTICS, API_TASK_DONE = map(_api, (READ, EDIT, LOGISTICS, TASK_DONE))
+API_READ, API_EDIT, API_TASK_DONE = map(_api, (READ, EDIT, TASK_DONE))
 API_STAFF = _api(COMPANY_PAGE)
+API_CONFIRM = _api(_rule({"administration", "sysadmin"}))  # confirming a booking is administration's (3.2.3)
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def _api_cases() -> list[Case]:
         ("DELETE", "/staff/{staff_id}", API_EDIT),
         ("POST", "/bookings", API_EDIT),
         ("PATCH", "/bookings/{booking_id}", API_EDIT),
-        ("POST", "/bookings/{booking_id}/status", API_LOGISTICS),
+        ("POST", "/bookings/{booking_id}/status", API_CONFIRM),
         ("POST", "/tasks", API_EDIT),
         ("PATCH", "/tasks/{task_id}", API_EDIT),
         ("POST", "/tasks/{task_id}/status", API_TASK_DONE),
