@@ -247,8 +247,28 @@ def build_full_plan(people, reception, day: int):
     return held
 
 
+MASTER_DATA = (Venue, Vehicle, Driver, Hotel, Restaurant, SiteArea)
+
+
+def ensure_logistics_staff(people) -> None:
+    """policy 3.2.3: administration keeps the master data (rooms, cars, drivers, hotels, restaurants, site areas)
+    in the admin site: the demo's administration clerk gets a staff login and a group with exactly those rights."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    group, _created = Group.objects.get_or_create(name="行政部·接待后勤")
+    types = ContentType.objects.get_for_models(*MASTER_DATA).values()
+    group.permissions.set(Permission.objects.filter(content_type__in=types))
+    clerk = people["admin_clerk"]
+    if not clerk.is_staff:
+        clerk.is_staff = True
+        clerk.save(update_fields=["is_staff"])
+    clerk.groups.add(group)
+
+
 @transaction.atomic
 def ensure_demo(people) -> int:
+    ensure_logistics_staff(people)
     if Venue.objects.exists():
         return 0
     ensure_master_data()
@@ -271,6 +291,8 @@ def ensure_demo(people) -> int:
         by=rep,
         data={"person": rep, "role": "lead", "duty": "座谈主持", "is_client_contact": True},
     )
+    weather = EmergencyTemplate.objects.get(scenario="bad_weather")
+    plan_emergency_attach(reception_id=normal.pk, by=rep, data={"template": weather, "with_contacts": True})
     plan_submit(reception_id=normal.pk, by=rep)
     # Competing for the same room: a second visit the same morning wants 一号会议室, is refused, takes the offer.
     rival = _approved(people, visit_data("深圳智联新品技术交流", day, clients=(3,)))

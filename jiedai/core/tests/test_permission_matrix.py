@@ -817,15 +817,16 @@ PINNED_QUERIES = {
     # prefetch, 2 navigation counts (pending tasks, unread notifications), the user's department in the menu
     "/receptions/": 10,
     # session, user, count, page (tasks with instance, applicant, department, step), 2 navigation counts,
-    # the user's department
-    "/approvals/tasks/": 7,
+    # the user's roles (the navigation's logistics link), the user's department
+    "/approvals/tasks/": 8,
     # session, user, the user's company roles (once); pending tasks: count + first 5; my requests: pending count +
     # first 5 + their clients; copied: unread count + first 5; unread notifications: count + first 5; upcoming:
     # first 5; my preparation tasks; the plans I have to write (policy 3.1.2, 3.2.2); 2 navigation counts; the
     # user's department
     "/": 18,
-    # session, user, count, page, unread count (the page's), 2 navigation counts, the user's department
-    "/notifications/": 8,
+    # session, user, count, page, unread count (the page's), 2 navigation counts, the user's roles, the user's
+    # department
+    "/notifications/": 9,
     # token (with its user), GM role check, the count cache's stamp, count (a cache miss), page, coordinating
     # departments, clients, history, approval instances, their current tasks, their CC records
     "/api/v1/receptions": 11,

@@ -145,8 +145,10 @@ def test_navigation_counts_for_the_logged_in_user_only(people, django_assert_num
     submitted_request(people)
     request = RequestFactory().get("/")
     request.user = people["sales_head"]
-    with django_assert_num_queries(2):
-        assert navigation(request) == {"nav": {"pending_tasks": 1, "unread_notifications": 1}}
+    with django_assert_num_queries(3):  # two counts and the user's roles
+        assert navigation(request) == {"nav": {"pending_tasks": 1, "unread_notifications": 1, "logistics": False}}
+    request.user = people["admin_clerk"]  # policy 3.2.3: administration sees its logistics queue in the menu
+    assert navigation(request)["nav"]["logistics"] is True
     request.user = AnonymousUser()
     with django_assert_num_queries(0):
         assert navigation(request) == {}
