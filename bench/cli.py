@@ -215,21 +215,29 @@ def stats(result: SliceResult) -> dict:
 
 
 class Target:
-    """One size under test: its server, its prepared data and its logged-in client sessions."""
+    """One size under test: its server, its prepared data and its logged-in client sessions (the readers', and
+    administration's clerk's for the logistics queue)."""
 
     def __init__(self, size: int, server: Server, prepared: dict, concurrency: int):
         self.size, self.server, self.prepared = size, server, prepared
         self.sessions = [Session("127.0.0.1", server.port) for _ in range(concurrency)]
+        self.logistics = prepared.get("logistics") or {}
+        self.logistics_sessions = [Session("127.0.0.1", server.port) for _ in range(concurrency)]
         readers = prepared["readers"]
         self.reader_of = [readers[i % len(readers)] for i in range(concurrency)]
         self.tasks: list[list[int]] = [[] for _ in range(concurrency)]
+        self.jobs: list[list] = [[] for _ in range(concurrency)]  # [reception id, booking body] for the book run
+        self.login_error = self.token_error = None
+        self.logistics_error = None if self.logistics else "no user with the administration role"
+
+    def sessions_for(self, endpoint: ep.Endpoint) -> list[Session]:
+        return self.logistics_sessions if endpoint.user == "logistics" else self.sessions
 
     async def login(self):
         """Log every client in (session cookie) and get it an API token. A failure does not stop the bench: the
         endpoints that need what failed are reported as errors."""
         password = self.prepared["password"]
         limit = asyncio.Semaphore(4)
-        self.login_error = self.token_error = None
 
         async def one(session, reader):
             async with limit:
@@ -242,8 +250,17 @@ class Target:
                 except (HttpError, OSError, asyncio.IncompleteReadError, ValueError, KeyError) as exc:
                     self.token_error = f"API token failed: {exc}"
 
+        async def clerk(session):
+            async with limit:
+                try:
+                    await session.login(self.logistics["username"], password)
+                except (HttpError, OSError, asyncio.IncompleteReadError) as exc:
+                    self.logistics_error = f"login of {self.logistics['username']} failed: {exc}"
+
         await asyncio.gather(*(one(s, r) for s, r in zip(self.sessions, self.reader_of, strict=True)))
-        for error in (self.login_error, self.token_error):
+        if self.logistics:
+            await asyncio.gather(*(clerk(s) for s in self.logistics_sessions))
+        for error in (self.login_error, self.token_error, self.logistics_error):
             if error:
                 log(f"  [{self.size:,}] {error} (see {self.server.log_path})")
 
@@ -258,36 +275,42 @@ class Target:
                     return None
                 path = endpoint.path.format(task_id=self.tasks[index].pop())
                 return endpoint.method, path, body, json_headers, endpoint.auth
-            ids = reader["detail_ids"] or [0]
-            path = endpoint.path.format(
-                deep_page=reader["deep_page"], deep_before=reader["deep_before"], id=ids[(n * 7 + index) % len(ids)]
-            )
+            if endpoint.name == "book":
+                if not self.jobs[index]:
+                    return None
+                reception_id, booking = self.jobs[index].pop()
+                path = endpoint.path.format(reception_id=reception_id)
+                return endpoint.method, path, json.dumps(booking).encode(), json_headers, endpoint.auth
+            path = ep.read_path(endpoint, reader, self.logistics, n=n, index=index)
             return endpoint.method, path, b"", None, endpoint.auth
 
         return make
 
     async def probe(self, endpoint: ep.Endpoint) -> tuple[str, str]:
         """("ok", detail) if the page answers for real; ("missing", why) while it is still being built."""
-        if endpoint.auth == "session" and self.login_error:
+        if endpoint.user == "logistics" and self.logistics_error:
+            return "error", self.logistics_error
+        if endpoint.user != "logistics" and endpoint.auth == "session" and self.login_error:
             return "error", self.login_error
         if endpoint.auth == "bearer" and self.token_error:
             return "error", self.token_error
-        session = self.sessions[0]
+        session = self.sessions_for(endpoint)[0]
         try:
-            if endpoint.name == "approve":
+            if endpoint.method == "POST":  # the write endpoints: id 0 must answer a JSON 404
+                body = ep.APPROVE_BODY if endpoint.name == "approve" else ep.PROBE_BOOKING
                 response = await session.request(
                     "POST",
-                    endpoint.path.format(task_id=0),
-                    body=json.dumps(ep.APPROVE_BODY).encode(),
+                    endpoint.path.format(task_id=0, reception_id=0),
+                    body=json.dumps(body).encode(),
                     headers={"Content-Type": "application/json"},
                     auth="bearer",
                 )
                 is_json = "json" in response.header("content-type")
                 if response.status == 404 and is_json:
-                    return "ok", "route answers (404 for task 0, as it should)"
+                    return "ok", "route answers (404 for id 0, as it should)"
                 if response.status == 404:
                     return "missing", "404: no such route yet"
-                return "error", f"POST for task 0 answered {response.status}: {response.body[:200]!r}"
+                return "error", f"POST for id 0 answered {response.status}: {response.body[:200]!r}"
             method, path, body, headers, auth = self.generator(endpoint)(0, 0)
             response = await session.request(method, path, body=body, headers=headers, auth=auth)
         except (HttpError, OSError, asyncio.IncompleteReadError) as exc:
@@ -320,7 +343,7 @@ async def measure_endpoint(endpoint: ep.Endpoint, targets: list["Target"], args,
     page_gen = {t.size: t.generator(endpoint) for t in active}
     for target in active:
         if args.warmup > 0:
-            await run_slice(target.sessions, page_gen[target.size], args.warmup, record=False)
+            await run_slice(target.sessions_for(endpoint), page_gen[target.size], args.warmup, record=False)
     page = {t.size: SliceResult() for t in active}
     bare = {t.size: SliceResult() for t in active}
     before = cpu_snapshot(pids())
@@ -329,7 +352,7 @@ async def measure_endpoint(endpoint: ep.Endpoint, targets: list["Target"], args,
         for target in order:
             pair = [("bare", bare_gen), ("page", page_gen)]
             for kind, gens in pair if r % 2 == 0 else reversed(pair):
-                result = await run_slice(target.sessions, gens[target.size], slice_seconds)
+                result = await run_slice(target.sessions_for(endpoint), gens[target.size], slice_seconds)
                 (bare if kind == "bare" else page)[target.size].merge(result)
     other = foreign_cpu(before, cpu_snapshot(pids()))
     for target in active:
@@ -361,7 +384,7 @@ async def measure(targets: list[Target], args, secret: str, dbs: dict) -> dict:
     def pids():
         return [os.getpid()] + [pid for t in targets for pid in t.server.worker_pids()]
 
-    wanted = [e for e in [ep.FLOOR, *ep.READS, ep.APPROVE] if not args.only_set or e.name in args.only_set]
+    wanted = [e for e in [ep.FLOOR, *ep.READS, *ep.WRITES] if not args.only_set or e.name in args.only_set]
     results: dict[str, dict] = {}
     bare_all = {t.size: SliceResult() for t in targets}
     # Warm the bare view once on each size (imports, first connections).
@@ -375,6 +398,8 @@ async def measure(targets: list[Target], args, secret: str, dbs: dict) -> dict:
         try:
             if endpoint.name == "approve":
                 prepare_pool(targets, results, args, secret, dbs)
+            if endpoint.name == "book":
+                prepare_book_pool(targets, results, args, secret, dbs)
             results[endpoint.name] = await measure_endpoint(endpoint, targets, args, pids)
         except (RuntimeError, HttpError, OSError, ValueError, KeyError) as exc:  # report it, measure the rest
             log(f"  {endpoint.name:<10} ERROR: {exc!r}")
@@ -391,15 +416,20 @@ async def measure(targets: list[Target], args, secret: str, dbs: dict) -> dict:
     return results
 
 
+def pool_size(target, results, args) -> int:
+    """Enough work for the bare view's pace (an upper bound for any write) over the run."""
+    bare_rps = max(
+        (v.get("bare_rps") or 0 for r in results.values() for s, v in r.items() if s == target.size),
+        default=0,
+    )
+    pace = max(bare_rps * 0.6, 100)
+    return int(min(30_000, math.ceil(pace * (args.duration + args.warmup) * 1.2) + args.concurrency))
+
+
 def prepare_pool(targets, results, args, secret, dbs) -> None:
-    """Pending tasks for the approve run: enough for the bare view's pace (an upper bound) over the run."""
+    """Pending tasks for the approve run."""
     for target in targets:
-        bare_rps = max(
-            (v.get("bare_rps") or 0 for r in results.values() for s, v in r.items() if s == target.size),
-            default=0,
-        )
-        pace = max(bare_rps * 0.6, 100)
-        count = int(min(30_000, math.ceil(pace * (args.duration + args.warmup) * 1.2) + args.concurrency))
+        count = pool_size(target, results, args)
         log(f"[{target.size:,}] creating {count:,} pending approval tasks for the approve run")
         env = django_env(dbs[target.size].run_url, server=False, secret=secret)
         pool = run_worker(["pool", "--count", str(count)], env, "approve pool")
@@ -410,6 +440,24 @@ def prepare_pool(targets, results, args, secret, dbs) -> None:
             share = [i for i, r in enumerate(target.reader_of) if r["username"] == reader["username"]]
             ids = by_user.get(reader["username"], [])
             target.tasks[index] = ids[share.index(index) :: len(share)]
+
+
+def prepare_book_pool(targets, results, args, secret, dbs) -> None:
+    """Free slots for the booking run: approved visits of the readers (each edits the plans of the visits they
+    requested), four slots each; one client books all slots of a visit, so no two clients wait on one plan's lock."""
+    for target in targets:
+        count = pool_size(target, results, args)
+        log(f"[{target.size:,}] creating {count:,} free booking slots (visits with draft plans) for the book run")
+        env = django_env(dbs[target.size].run_url, server=False, secret=secret)
+        pool = run_worker(["book-pool", "--count", str(count)], env, "book pool")
+        target.prepared["queries"].update(pool["queries"])
+        target.prepared["book_pool"] = {"count": count, "seconds": pool["seconds"]}
+        by_user: dict[str, list[list]] = pool["pool"]
+        for index, reader in enumerate(target.reader_of):
+            share = [i for i, r in enumerate(target.reader_of) if r["username"] == reader["username"]]
+            groups = by_user.get(reader["username"], [])[share.index(index) :: len(share)]
+            # pop() takes from the end: reversed, so each visit's slots are booked in order
+            target.jobs[index] = [job for group in reversed(groups) for job in reversed(group)]
 
 
 # --------------------------------------------------------------------------- report
@@ -427,7 +475,7 @@ def build_report(results: dict, prepared: dict, memory: dict, args) -> tuple[str
         f"{'x bare':>8}{'queries':>9}{'errors':>8}"
     )
     lines += [header, "-" * len(header)]
-    order = ["bare", "floor", *[e.name for e in ep.READS], "approve"]
+    order = ["bare", "floor", *[e.name for e in ep.READS], *[e.name for e in ep.WRITES]]
     for name in order:
         if name not in results:
             continue
@@ -528,7 +576,13 @@ def main(argv=None) -> int:
                 log(
                     f"  {reader['username']} ({reader['department']}): sees {reader['visible']:,} requests,"
                     f" {reader['pages']:,} pages (deep page {reader['deep_page']:,}),"
-                    f" {reader['pending_tasks']:,} pending tasks"
+                    f" {reader['pending_tasks']:,} pending tasks, {reader.get('plans', 0):,} plans"
+                )
+            clerk = prepared[size].get("logistics")
+            if clerk:
+                log(
+                    f"  {clerk['username']} (logistics queue {'/logistics/' + clerk['queue_query']}): first page"
+                    f" {clerk['queue_rows']} rows {clerk['queue_kinds']}{'' if clerk['queue_full'] else ' (NOT FULL)'}"
                 )
         targets = []
         for size, db in dbs.items():

@@ -8,9 +8,11 @@ class Endpoint:
     name: str
     label: str
     method: str
-    path: str  # may use {deep_page}, {deep_before}, {id}, {task_id}
+    # may use {deep_page}, {deep_before}, {id}, {plan_id}, {queue_query}, {task_id}, {reception_id}
+    path: str
     auth: str  # "none", "session" or "bearer"
     read: bool = True  # the bars apply to read pages
+    user: str = "reader"  # who the clients are: "reader" (the deputies) or "logistics" (administration's clerk)
 
 
 BARE = Endpoint("bare", "bare Django view", "GET", "/bench/bare", "none", read=False)
@@ -25,11 +27,36 @@ READS = [
     Endpoint("detail", "reception detail", "GET", "/receptions/{id}/", "session"),
     Endpoint("todo", "to-do page", "GET", "/approvals/tasks/", "session"),
     Endpoint("api_list", "API reception list", "GET", "/api/v1/receptions", "bearer"),
+    # The plan's day-by-day itinerary with its staff and their clashes (policy 3.1.1), rotating over plans.
+    Endpoint("day_view", "plan itinerary (day view)", "GET", "/receptions/{plan_id}/plan/itinerary/", "session"),
+    # Administration's queue (policy 3.2.3): today and the next 14 days, first page (see README: queue_query).
+    Endpoint("queue", "logistics queue", "GET", "/logistics/{queue_query}", "session", user="logistics"),
 ]
 APPROVE = Endpoint(
     "approve", "approve decision (API)", "POST", "/api/v1/approvals/tasks/{task_id}/decide", "bearer", read=False
 )
-ALL = [BARE, FLOOR, *READS, APPROVE]
+# Each request books a different free slot of a room or a car (with its driver), from a pool made before the run.
+BOOK = Endpoint(
+    "book", "booking (API)", "POST", "/api/v1/receptions/{reception_id}/plan/bookings", "bearer", read=False
+)
+WRITES = [APPROVE, BOOK]
+ALL = [BARE, FLOOR, *READS, *WRITES]
 APPROVE_BODY = {"decision": "approve", "comment": "bench"}
+# A well-formed booking (the body is validated before the request is looked up), sent for request 0 to probe.
+PROBE_BOOKING = {"kind": "venue", "venue": 1, "start": "2030-01-07T09:00:00+08:00", "end": "2030-01-07T10:00:00+08:00"}
 # core.views.placeholder answers this while a page is still being built: report such a page as missing.
 PLACEHOLDER_BODY = "…".encode()
+
+
+def read_path(endpoint: Endpoint, reader: dict, logistics: dict | None = None, *, n: int = 0, index: int = 0) -> str:
+    """The URL of a read page for client `index`'s n-th request: ids rotate over what the reader may see."""
+    details = reader.get("detail_ids") or [0]
+    plans = reader.get("plan_ids") or [0]
+    turn = n * 7 + index
+    return endpoint.path.format(
+        deep_page=reader.get("deep_page", 1),
+        deep_before=reader.get("deep_before", 0),
+        id=details[turn % len(details)],
+        plan_id=plans[turn % len(plans)],
+        queue_query=(logistics or {}).get("queue_query", ""),
+    )

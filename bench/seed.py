@@ -56,6 +56,11 @@ FLOW_CODE = "reception_request"
 # and decide the approve benchmark's tasks. bench001..bench004 (round-robin over the departments below).
 DEPUTY_DEPARTMENTS = ("sales", "tech", "finance", "admin")
 DEPUTY_QUEUE = 30  # the newest 30 requests per deputy wait for them at the first step (see seed())
+# Approved visits around the day of the seed (3 a day from yesterday to 15 days on), whatever the size, so that
+# administration's logistics queue (today and the next 14 days) is full at the small size too (see seed()).
+CURRENT_VISITS = 51
+CURRENT_FIRST_DAY = -1
+CURRENT_SPAN_DAYS = 17
 DEPARTMENT_ORDER = ("sales", "tech", "finance", "admin", "gm_office")
 STATUS_WEIGHTS = {
     ReceptionStatus.APPROVED: 60,
@@ -202,9 +207,21 @@ class Builder:
         self.sequence[year] = self.sequence.get(year, 0) + 1
         return f"JD-{year}-{self.sequence[year]:05d}"
 
-    def add_request(self, *, created, status, requester=None, department_code=None, stop_first=False, deputy=None):
+    def add_request(
+        self,
+        *,
+        created,
+        status,
+        requester=None,
+        department_code=None,
+        stop_first=False,
+        deputy=None,
+        visit_day=None,
+        visit_days=None,
+    ):
         """One request with everything the services would have written for it. `stop_first` (with `deputy`):
-        pending at the first step, with the task assigned to `deputy` acting for the head (the approve pool)."""
+        pending at the first step, with the task assigned to `deputy` acting for the head (the approve pool).
+        `visit_day` / `visit_days` fix the visit's first (local) date and its number of days."""
         rng = self.rng
         if requester is None:
             requester = rng.choice(self.bench_users)
@@ -218,9 +235,13 @@ class Builder:
         colleagues = self.by_department.get(department.pk) or [requester]
         lead = rng.choice(colleagues) if importance != "normal" else None
         local = created.astimezone(LOCAL_TZ)
-        visit_day = (local + timedelta(days=rng.randrange(3, 45))).date()
+        lead_days = rng.randrange(3, 45)
+        visit_day = visit_day or (local + timedelta(days=lead_days)).date()
         visit_start = datetime(visit_day.year, visit_day.month, visit_day.day, 9, tzinfo=LOCAL_TZ)
-        visit_end = visit_start + timedelta(days=rng.choice([0, 0, 0, 1, 2]), hours=8)
+        extra_days = rng.choice([0, 0, 0, 1, 2])
+        if visit_days is not None:
+            extra_days = visit_days - 1
+        visit_end = visit_start + timedelta(days=extra_days, hours=8)
         org_id = rng.choice(self.org_ids)
         contacts = rng.sample(self.contacts_by_org[org_id], rng.choice([1, 1, 2, 3]))
         purpose = f"{rng.choice(PURPOSES)}（{len(contacts)} 位客户）"
@@ -605,12 +626,23 @@ def seed(n: int, *, random_seed: int = 20260101) -> dict:
     builder = Builder(rng)
     deputy_list = deputies()
     queue = min(DEPUTY_QUEUE * len(deputy_list), n // 4)
+    current = min(CURRENT_VISITS, n // 10)
+    today = timezone.now().astimezone(LOCAL_TZ).date()
     done = 0
     while done < n:
         count = min(BATCH, n - done)
         for i in range(done, done + count):
             created = start + (end - start) * (i / max(n, 1)) + timedelta(seconds=rng.randrange(0, 600))
-            if i >= n - queue:
+            if n - queue - current <= i < n - queue:
+                # Approved visits from yesterday to two weeks on: at 1,000 requests the newest approved ones
+                # (before the deputies' queue) were created months ago, and their visits are long past.
+                j = i - (n - queue - current)
+                builder.add_request(
+                    created=created,
+                    status=ReceptionStatus.APPROVED,
+                    visit_day=today + timedelta(days=CURRENT_FIRST_DAY + j * CURRENT_SPAN_DAYS // max(current, 1)),
+                )
+            elif i >= n - queue:
                 # The newest few wait for a deputy at the first step, so that every deputy's to-do page is full
                 # at any size (a to-do page of 6 rows against one of 20 would not compare sizes, but row counts).
                 deputy = deputy_list[i % len(deputy_list)]
@@ -628,8 +660,16 @@ def seed(n: int, *, random_seed: int = 20260101) -> dict:
         done += count
         elapsed = time.monotonic() - started
         log(f"  seeded {done:,}/{n:,} receptions ({elapsed:.1f} s, {done / elapsed:,.0f}/s)")
+    from bench.seed_planning import seed_plans
+
+    planning = seed_plans(n, rng)
     finish()
-    return {"seconds": round(time.monotonic() - started, 1), "counts": table_counts()}
+    return {
+        "seconds": round(time.monotonic() - started, 1),
+        "counts": table_counts(),
+        "planning": planning,
+        "seeded_on": today.isoformat(),
+    }
 
 
 def finish():
@@ -650,6 +690,8 @@ def finish():
 
 def reset_sequences():
     """PostgreSQL sequences after inserts with explicit ids (SQLite's AUTOINCREMENT follows by itself)."""
+    from bench.seed_planning import PLANNING_MODELS
+
     if connection.vendor == "postgresql":
         sql = connection.ops.sequence_reset_sql(
             no_style(),
@@ -662,6 +704,7 @@ def reset_sequences():
                 ApprovalEvent,
                 CcRecord,
                 ReceptionHistory,
+                *PLANNING_MODELS,
             ],
         )
         with connection.cursor() as cursor:
@@ -670,6 +713,8 @@ def reset_sequences():
 
 
 def table_counts() -> dict:
+    from bench.seed_planning import PLANNING_MODELS
+
     return {
         model.__name__: model.objects.count()
         for model in (
@@ -681,6 +726,7 @@ def table_counts() -> dict:
             CcRecord,
             ReceptionHistory,
             User,
+            *PLANNING_MODELS,
         )
     }
 

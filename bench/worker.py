@@ -3,6 +3,7 @@
     python -m bench.worker seed --receptions N --schema HASH      seed a migrated, empty database
     python -m bench.worker prepare --out FILE                    readers, deep pages, ids; read-page query counts
     python -m bench.worker pool --count K --out FILE             pending tasks for the approve run; its queries
+    python -m bench.worker book-pool --count K --out FILE        free slots for the booking run; its queries
 
 The orchestrator (bench.cli) sets DJANGO_SETTINGS_MODULE=bench.settings and DATABASE_URL for each call.
 """
@@ -33,12 +34,39 @@ def meta_write(values: dict) -> None:
             cursor.execute(f"INSERT INTO {META_TABLE} (key, value) VALUES (%s, %s)", [key, json.dumps(value)])
 
 
+# The logistics queue shows today and the next 14 days: while the seed is this recent, its default page is full at
+# every size (the seed puts approved visits up to 15 days after its day). An older cache is measured on the seed's
+# day instead (?date_from=), so a reused database still shows the same page.
+QUEUE_FRESH_DAYS = 7
+
+
+def meta_read(key: str, default=None):
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT value FROM {META_TABLE} WHERE key = %s", [key])
+            row = cursor.fetchone()
+    except Exception:  # noqa: BLE001 - no meta table: not a bench database
+        return default
+    return json.loads(row[0]) if row else default
+
+
 def cmd_seed(args) -> dict:
     from bench.seed import seed
 
     meta_write({"complete": False})
     result = seed(args.receptions)
-    meta_write({"receptions": args.receptions, "schema": args.schema, "counts": result["counts"], "complete": True})
+    meta_write(
+        {
+            "receptions": args.receptions,
+            "schema": args.schema,
+            "counts": result["counts"],
+            "planning": result["planning"],
+            "seeded_on": result["seeded_on"],
+            "complete": True,
+        }
+    )
     return result
 
 
@@ -185,15 +213,19 @@ def measure(client, method: str, path: str, *, body=None, warm: bool = True, pro
 def cmd_prepare(args) -> dict:
     from django.test import Client
 
-    from bench.endpoints import FLOOR, READS
+    from bench.endpoints import FLOOR, READS, read_path
     from bench.seed import deputies
     from jiedai.approvals.models import ApprovalInstance, ApprovalTask, TaskStatus
     from jiedai.org.models import ApiToken
+    from jiedai.planning.models import Plan
     from jiedai.receptions import selectors
     from jiedai.receptions.access import receptions_visible_to
+    from jiedai.receptions.models import ReceptionStatus
 
     page_size = getattr(selectors, "PAGE_SIZE", 20)
     rng = random.Random(7)
+    plan_rng = random.Random(11)
+    planned = set(Plan.objects.values_list("reception_id", flat=True))
     readers = []
     for user in deputies():
         started = time.perf_counter()
@@ -208,6 +240,11 @@ def cmd_prepare(args) -> dict:
             ).values_list("document_id", flat=True)
         )
         problems = _check_visibility(user, set(ids), pending)
+        # Day view: plans of approved requests the user may read (a random sample, the same mix at every size).
+        approved = set(visible.filter(status=ReceptionStatus.APPROVED).values_list("id", flat=True))
+        with_plan = sorted(approved & planned)
+        plan_ids = plan_rng.sample(with_plan, min(200, len(with_plan)))
+        problems += _check_plan_visibility(user, plan_ids)
         with_task = [i for i in ids if i in pending]
         without = [i for i in ids if i not in pending]
         half = min(100, len(with_task), len(without))
@@ -224,6 +261,8 @@ def cmd_prepare(args) -> dict:
                 "deep_before": ids[(max(1, round(pages * 2 / 3)) - 1) * page_size - 1] if pages > 1 else ids[0] + 1,
                 "detail_ids": detail_ids,
                 "detail_with_task": sum(1 for i in detail_ids if i in pending),
+                "plans": len(with_plan),
+                "plan_ids": plan_ids,
                 "pending_tasks": ApprovalTask.objects.filter(assignee=user, status=TaskStatus.PENDING).count(),
                 "visibility_query_ms": round((time.perf_counter() - started) * 1000, 1),
                 "problems": problems,
@@ -231,20 +270,87 @@ def cmd_prepare(args) -> dict:
         )
     reader = readers[0]
     user = deputies()[0]
+    logistics = _logistics_reader()
     web = Client()
     web.force_login(user)
     api = Client(headers={"authorization": f"Bearer {ApiToken.issue(user)}"})
+    clients = {("reader", "session"): web, ("reader", "bearer"): api}
+    if logistics:
+        clients[("logistics", "session")] = Client()
+        clients[("logistics", "session")].force_login(logistics.pop("user"))
     queries = {}
     for endpoint in [FLOOR, *READS]:
-        path = endpoint.path.format(
-            deep_page=reader["deep_page"], deep_before=reader["deep_before"], id=(reader["detail_ids"] or [0])[0]
-        )
-        queries[endpoint.name] = measure(api if endpoint.auth == "bearer" else web, endpoint.method, path)
+        client = clients.get((endpoint.user, endpoint.auth))
+        if client is None:
+            queries[endpoint.name] = {"status": None, "detail": f"no {endpoint.user} user"}
+            continue
+        path = read_path(endpoint, reader, logistics)
+        queries[endpoint.name] = measure(client, endpoint.method, path)
         queries[endpoint.name]["path"] = path
     queries["bare"] = measure(Client(), "GET", "/bench/bare")
     from jiedai.org.demo import DEMO_PASSWORD
 
-    return {"page_size": page_size, "password": DEMO_PASSWORD, "readers": readers, "queries": queries}
+    return {
+        "page_size": page_size,
+        "password": DEMO_PASSWORD,
+        "readers": readers,
+        "logistics": logistics,
+        "planning": meta_read("planning"),
+        "queries": queries,
+    }
+
+
+def _logistics_reader() -> dict | None:
+    """Administration's clerk for the logistics queue (the demo company's admin_clerk holds the role; a bench user
+    with it would be copied on every approved request and change the other pages' data), and what the queue's
+    first page holds."""
+    import datetime
+
+    from django.utils import timezone
+
+    from jiedai.org.models import Role
+    from jiedai.org.selectors import users_with_role
+    from jiedai.planning.selectors_logistics import QUEUE_PAGE_SIZE, logistics_queue
+    from jiedai.planning.views.queue import QUEUE_DAYS
+    from jiedai.receptions.models import LOCAL_TZ
+
+    holders = users_with_role(Role.ADMINISTRATION)
+    user = holders.filter(username="admin_clerk").first() or holders.first()
+    if user is None:
+        return None
+    today = timezone.now().astimezone(LOCAL_TZ).date()
+    seeded_on = meta_read("seeded_on")
+    seeded_on = datetime.date.fromisoformat(seeded_on) if seeded_on else today
+    fresh = 0 <= (today - seeded_on).days <= QUEUE_FRESH_DAYS
+    date_from = today if fresh else seeded_on
+    page = logistics_queue(date_from=date_from, date_to=date_from + datetime.timedelta(days=QUEUE_DAYS))
+    kinds = {}
+    for row in page.rows:
+        kinds[row.kind] = kinds.get(row.kind, 0) + 1
+    return {
+        "user": user,
+        "username": user.username,
+        "seeded_on": seeded_on.isoformat(),
+        "queue_query": "" if fresh else f"?date_from={seeded_on.isoformat()}",
+        "queue_rows": len(page.rows),
+        "queue_full": len(page.rows) == QUEUE_PAGE_SIZE and page.has_next,
+        "queue_kinds": kinds,
+    }
+
+
+def _check_plan_visibility(user, plan_ids: list[int]) -> list[str]:
+    """Every plan the day view rotates over must be readable by the user (through the planning access layer)."""
+    from jiedai.planning.access import plan_receptions_visible_to
+
+    problems = []
+    readable = set(plan_receptions_visible_to(user).filter(pk__in=plan_ids).values_list("pk", flat=True))
+    if len(readable) != len(plan_ids):
+        problems.append(f"{len(plan_ids) - len(readable)} plans chosen for {user.username} are not readable to them")
+    if not plan_ids:
+        problems.append(f"{user.username} may read no plan: the day view has nothing to show")
+    for problem in problems:
+        print(f"  WARNING: {problem}", file=sys.stderr, flush=True)
+    return problems
 
 
 def _check_visibility(user, visible: set, pending: set) -> list[str]:
@@ -292,6 +398,34 @@ def cmd_pool(args) -> dict:
     return {"pool": pool, "seconds": seconds, "queries": {"approve": measured}}
 
 
+def cmd_book_pool(args) -> dict:
+    """Free slots for the booking run (see bench.seed_planning.add_book_pool), and one booking's queries."""
+    from django.test import Client
+
+    from bench.endpoints import BOOK
+    from bench.seed import deputies
+    from bench.seed_planning import add_book_pool
+    from jiedai.org.models import ApiToken
+
+    started = time.perf_counter()
+    planners = deputies()
+    pool = add_book_pool(args.count + 2 * 4, planners)
+    seconds = round(time.perf_counter() - started, 1)
+    user = planners[0]
+    api = Client(headers={"authorization": f"Bearer {ApiToken.issue(user)}"})
+    # One booking to warm up, one measured: the second slot of the same visit (its plan already has a booking).
+    group = pool[user.username].pop()
+    reception_id, body = group[0]
+    warm = api.post(BOOK.path.format(reception_id=reception_id), data=json.dumps(body), content_type="application/json")
+    if warm.status_code != 201:
+        print(f"  WARNING: booking answered {warm.status_code}: {warm.content[:300]!r}", file=sys.stderr, flush=True)
+    reception_id, body = group[1]
+    path = BOOK.path.format(reception_id=reception_id)
+    measured = measure(api, "POST", path, body=body, warm=False)
+    measured["path"] = path
+    return {"pool": pool, "seconds": seconds, "queries": {"book": measured}}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.worker")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -304,9 +438,13 @@ def main(argv=None) -> int:
     pool = sub.add_parser("pool")
     pool.add_argument("--count", type=int, required=True)
     pool.add_argument("--out")
+    book_pool = sub.add_parser("book-pool")
+    book_pool.add_argument("--count", type=int, required=True)
+    book_pool.add_argument("--out")
     args = parser.parse_args(argv)
     setup()
-    result = {"seed": cmd_seed, "prepare": cmd_prepare, "pool": cmd_pool}[args.command](args)
+    commands = {"seed": cmd_seed, "prepare": cmd_prepare, "pool": cmd_pool, "book-pool": cmd_book_pool}
+    result = commands[args.command](args)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
             json.dump(result, handle, ensure_ascii=False, indent=1, default=str)
