@@ -81,6 +81,11 @@ class Booking(LogisticsRecord):
             models.Index(fields=["venue", "start"], name="booking_venue_start"),
             models.Index(fields=["vehicle", "start"], name="booking_vehicle_start"),
             models.Index(fields=["driver", "start"], name="booking_driver_start"),
+            # The clash check asks "ends after the new start": by (resource, end) it reads only what is still to
+            # come, not a room's whole past (PostgreSQL's exclusion constraints bring their own GiST indexes).
+            models.Index(fields=["venue", "end"], name="booking_venue_end"),
+            models.Index(fields=["vehicle", "end"], name="booking_vehicle_end"),
+            models.Index(fields=["driver", "end"], name="booking_driver_end"),
             models.Index(fields=["plan", "start"], name="booking_plan_start"),
             models.Index(fields=["start", "status"], name="booking_queue"),
         ]
