@@ -52,9 +52,10 @@ from jiedai.api import api
 from jiedai.approvals.models import ApprovalEvent, ApprovalInstance, ApprovalTask, TaskStatus
 from jiedai.approvals.services import approval_task_decide
 from jiedai.core.tests.bulk import clone_reception
+from jiedai.core.tests.matrix_roles import ROLES, add_outsider
 from jiedai.notify.models import Notification
 from jiedai.org.demo import DEMO_PASSWORD
-from jiedai.org.models import ApiToken, Delegation, Department, User
+from jiedai.org.models import ApiToken, Delegation, User
 from jiedai.org.services import delegation_create
 from jiedai.planning.tests.test_permission_matrix import API_ROUTES as PLAN_API_ROUTES
 from jiedai.planning.tests.test_permission_matrix import WEB_ROUTES as PLAN_WEB_ROUTES
@@ -64,19 +65,6 @@ from jiedai.receptions.tests.factories import important_data, request_data
 
 # ---------------------------------------------------------------------------------------------------- the roles
 
-ROLES = {
-    "requester": "sales_rep",
-    "head": "sales_head",
-    "leader": "vp_sales",
-    "gm": "gm",
-    "finance": "fin_clerk",
-    "administration": "admin_clerk",
-    "coord_head": "tech_head",
-    "coord_member": "tech_eng",
-    "outsider": "qa_inspector",
-    "sysadmin": "sysadmin",
-    "anonymous": None,
-}
 LOGGED_IN = [role for role, username in ROLES.items() if username]
 STATES = ("draft", "pending", "approved", "returned")
 EDITABLE = {"draft", "returned"}  # policy 2.2: the requester edits and (re)submits a draft or a returned request
@@ -478,10 +466,7 @@ def build_world() -> World:
 
     ensure_seed_flows()
     people = ensure_demo_org()
-    qa = Department.objects.create(code="qa", name="质量部")
-    people["qa_inspector"] = User.objects.create_user(
-        username="qa_inspector", password=DEMO_PASSWORD, full_name="质检员", department=qa
-    )
+    add_outsider(people)
 
     def submitted(**overrides):
         reception = reception_create(by=people["sales_rep"], data=important_data(people, **overrides))

@@ -23,8 +23,8 @@ from django.test import Client
 from django.urls import reverse
 
 from jiedai.approvals.models import ApprovalTask
-from jiedai.org.demo import DEMO_PASSWORD
-from jiedai.org.models import ApiToken, Department, User
+from jiedai.core.tests.matrix_roles import ROLES, add_outsider
+from jiedai.org.models import ApiToken, User
 from jiedai.planning.demo import build_full_plan, ensure_master_data
 from jiedai.planning.models import Booking, EmergencyTemplate, ItineraryLink, Plan, PlanHistory, PrepTask, Venue
 from jiedai.planning.services.materials import material_upload
@@ -33,19 +33,6 @@ from jiedai.receptions.demo import local_at
 from jiedai.receptions.services import reception_create, reception_submit
 from jiedai.receptions.tests.factories import request_data
 
-ROLES = {
-    "requester": "sales_rep",
-    "head": "sales_head",
-    "leader": "vp_sales",
-    "gm": "gm",
-    "finance": "fin_clerk",
-    "administration": "admin_clerk",
-    "coord_head": "tech_head",
-    "coord_member": "tech_eng",
-    "outsider": "qa_inspector",
-    "sysadmin": "sysadmin",
-    "anonymous": None,
-}
 READERS = {"requester", "head", "leader", "gm", "finance", "administration", "coord_head", "coord_member", "sysadmin"}
 LOGGED_IN = set(ROLES) - {"anonymous"}
 
@@ -217,10 +204,7 @@ def build_world() -> World:
     ensure_seed_flows()
     ensure_emergency_templates()
     people = ensure_demo_org()
-    qa = Department.objects.create(code="qa", name="质量部")
-    people["qa_inspector"] = User.objects.create_user(
-        username="qa_inspector", password=DEMO_PASSWORD, full_name="质检员", department=qa
-    )
+    add_outsider(people)
     ensure_master_data()
     day = 30
     reception = approved_reception(

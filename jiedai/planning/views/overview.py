@@ -12,6 +12,7 @@ from jiedai.approvals.selectors import instance_for
 from jiedai.core.errors import ValidationFailed
 from jiedai.core.web import client_ip, describe, domain_errors
 from jiedai.notify.services import notifications_mark_read_for_document
+from jiedai.planning.models import PlanAction
 from jiedai.planning.review import plan_submit, plan_withdraw, submit_errors
 from jiedai.planning.services.plan import DOCUMENT_TYPE
 from jiedai.planning.views.common import plan_context
@@ -36,6 +37,7 @@ def plan_overview_view(request, pk):
             "tasks_open": plan.tasks.filter(status="open").count(),
         },
         history=plan.history.select_related("actor").order_by("-at", "-id")[:30],
+        alarming_actions=(PlanAction.CHANGED_AFTER_CONFIRMATION, PlanAction.OVERDUE),
     )
     return render(request, "planning/overview.html", context)
 
