@@ -49,7 +49,8 @@ def fill_traditional(path: Path) -> None:
     catalog = polib.pofile(str(path))
     for entry in catalog:
         translated = entry.msgstr or any(entry.msgstr_plural.values())  # plural entries keep msgstr empty
-        hand_edited = translated and AUTO not in entry.tcomment
+        # A fuzzy entry is gettext's guess (it drops our mark too): convert it again, never keep it.
+        hand_edited = translated and AUTO not in entry.tcomment and "fuzzy" not in entry.flags
         if hand_edited or entry.obsolete:
             continue
         if entry.msgid_plural:

@@ -47,7 +47,7 @@ class Vehicle(Resource):
         verbose_name_plural = _("车辆")
 
     def __str__(self):
-        return f"{self.name}（{self.plate}，{self.seats}座）"
+        return _("%(name)s（%(plate)s，%(seats)s座）") % {"name": self.name, "plate": self.plate, "seats": self.seats}
 
 
 class Driver(Resource):

@@ -96,3 +96,11 @@ def test_overview_page_for_reader_and_404_for_outsider(people, client):
     client.force_login(people["sales_rep"])
     page = client.get(url).content.decode()
     assert "提交审核" in page
+
+
+def test_a_new_plan_lists_what_is_missing_before_review(people, client):
+    """policy 3.1.2: the editor sees what the plan still needs (an empty plan's overview must not fail)."""
+    plan = plan_for(people)
+    client.force_login(people["sales_rep"])
+    page = client.get(reverse("planning:overview", args=[plan.reception_id])).content.decode()
+    assert "行程安排至少需要一项" in page and "请添加至少一项应急预案" in page

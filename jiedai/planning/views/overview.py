@@ -29,7 +29,10 @@ def plan_overview_view(request, pk):
     context.update(
         approval=approval,
         decision_form=DecisionForm(),
-        missing=submit_errors(plan) if context["can_edit"] and plan.status in ("draft", "returned") else {},
+        # A flat list: a dict would not do in the template ("items" is one of its keys, and a dict's method).
+        missing=[m for messages_ in submit_errors(plan).values() for m in messages_]
+        if context["can_edit"] and plan.status in ("draft", "returned")
+        else [],
         counts={
             "items": plan.items.count(),
             "staff": plan.staff.count(),
