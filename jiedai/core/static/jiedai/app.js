@@ -168,6 +168,15 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  // A plan page on a phone: bring the current tab into view in the sideways-scrolling tab row.
+  function showActiveTab() {
+    var active = document.querySelector(".plan-tabs .nav-link.active");
+    var row = active && active.closest(".plan-tabs");
+    if (row && row.scrollWidth > row.clientWidth) {
+      row.scrollLeft = active.offsetLeft - (row.clientWidth - active.offsetWidth) / 2;
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); showActiveTab(); });
   document.addEventListener("htmx:afterSettle", function (event) { init(event.target); });
 }());
