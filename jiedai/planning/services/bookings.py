@@ -226,8 +226,25 @@ def booking_create(*, reception_id: int, by, data: dict, ip=None) -> Booking:
         SetupTask.objects.bulk_create(
             [SetupTask(booking=booking, label=label, position=i) for i, label in enumerate(SETUP_CHECKLIST_DEFAULT)]
         )
-    record_change(plan, by=by, summary=_("预订：%s") % booking_label(booking), ip=ip)
+    summary = _("预订：%s") % booking_label(booking)
+    if _place_follows_venue(booking):
+        summary += _("（行程地点已改为 %s）") % booking.venue.name
+    record_change(plan, by=by, summary=summary, ip=ip)
     return booking
+
+
+def _place_follows_venue(booking: Booking) -> bool:
+    """The itinerary item a room is booked for shows that room as its place, so the client's itinerary never sends
+    the client to another room (e.g. after a clash moved the booking to the offered alternative). Only a place that
+    is empty or names one of the company's rooms is replaced; a place written by hand ("研发中心") is kept."""
+    item = booking.item
+    if booking.kind != BookingKind.VENUE or item is None or item.place == booking.venue.name:
+        return False
+    if item.place.strip() and not Venue.objects.filter(name=item.place.strip()).exists():
+        return False
+    item.place = booking.venue.name
+    item.save(update_fields=["place"])
+    return True
 
 
 @transaction.atomic
@@ -239,7 +256,10 @@ def booking_update(*, reception_id: int, booking_id: int, by, data: dict, ip=Non
             setattr(booking, field, value)
     _validate(plan, booking)
     _save_checked(booking)
-    record_change(plan, by=by, summary=_("修改预订：%s") % booking_label(booking), ip=ip)
+    summary = _("修改预订：%s") % booking_label(booking)
+    if _place_follows_venue(booking):
+        summary += _("（行程地点已改为 %s）") % booking.venue.name
+    record_change(plan, by=by, summary=summary, ip=ip)
     return booking
 
 

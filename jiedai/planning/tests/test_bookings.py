@@ -159,3 +159,31 @@ def test_postgresql_itself_refuses_an_overlap_that_bypasses_the_service(people, 
             end=held.end,
             created_by=people["sales_rep"],
         )
+
+
+@pytest.mark.django_db
+def test_the_item_a_room_is_booked_for_shows_that_room_unless_its_place_was_written_by_hand(people, resources):
+    """policy 3.1.1: after a clash moves a booking to the offered alternative, the client's itinerary follows."""
+    from jiedai.planning.services.itinerary import item_create
+
+    reception = approved_reception(people)
+    by, start = people["sales_rep"], reception.visit_start
+
+    def item(place, hours):
+        data = {
+            "kind": "meeting",
+            "title": "洽谈",
+            "start": start + timedelta(hours=hours[0]),
+            "end": start + timedelta(hours=hours[1]),
+            "place": place,
+        }
+        return item_create(reception_id=reception.pk, by=by, data=data)
+
+    talks, tour = item("一号会议室", (1, 3)), item("研发中心", (4, 5))
+    booking_create(reception_id=reception.pk, by=by, data={**_venue(reception, resources["spare"]), "item": talks})
+    talks.refresh_from_db()
+    assert talks.place == "二号会议室"
+    data = {**_venue(reception, resources["small"], (4, 5)), "item": tour}
+    booking_create(reception_id=reception.pk, by=by, data=data)
+    tour.refresh_from_db()
+    assert tour.place == "研发中心"
