@@ -18,7 +18,7 @@ from jiedai.approvals.models import (
     FlowStep,
 )
 from jiedai.approvals.services import flow_activate, flow_new_version
-from jiedai.core.admin import ReadOnlyInline
+from jiedai.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 def _in_use(flow) -> bool:
@@ -114,19 +114,6 @@ class FlowAdmin(admin.ModelAdmin):
         self.message_user(
             request, gettext("已启用 %(flow)s；新提交的单据将使用此版本。") % {"flow": flows[0]}, messages.SUCCESS
         )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History cannot be edited: no add, change or delete; a view permission shows everything."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TaskInline(ReadOnlyInline):

@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jiedai.core.admin import ReadOnlyInline
+from jiedai.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from jiedai.planning.models import (
     Booking,
     ClientCommunication,
@@ -117,19 +117,8 @@ class SiteAreaAdmin(ResourceAdmin):
 
 
 # ---------------------------------------------------------------------------------------------------- view-only
-
-
-class ViewOnlyAdmin(admin.ModelAdmin):
-    """Shown, never added, changed or deleted here: the app's services keep the rules and the history."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Shown, never added, changed or deleted here (ReadOnlyAdmin, ReadOnlyInline): the app's services keep the rules and
+# the history.
 
 
 class PlanHistoryInline(ReadOnlyInline):
@@ -137,40 +126,32 @@ class PlanHistoryInline(ReadOnlyInline):
     fields = ["at", "action", "actor", "summary", "comment", "ip"]
     readonly_fields = fields
     ordering = ["at", "id"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+    select_related = ["actor"]
 
 
 class ItineraryItemInline(ReadOnlyInline):
     model = ItineraryItem
     fields = ["start", "end", "kind", "title", "place", "site_area"]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("site_area")
+    select_related = ["site_area"]
 
 
 class StaffAssignmentInline(ReadOnlyInline):
     model = StaffAssignment
     fields = ["person", "role", "duty", "item", "is_client_contact"]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("person", "item")
+    select_related = ["person", "item"]
 
 
 class ItineraryLinkInline(ReadOnlyInline):
     model = ItineraryLink
     fields = ["created_at", "created_by", "revoked_at"]  # never the token: it is the client's key
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by")
+    select_related = ["created_by"]
 
 
 @admin.register(Plan)
-class PlanAdmin(ViewOnlyAdmin):
+class PlanAdmin(ReadOnlyAdmin):
     list_display = ["reception", "status", "version", "submitted_at", "confirmed_at", "overdue_at", "updated_at"]
     list_filter = ["status"]
     search_fields = ["reception__number", "reception__purpose", "summary"]
@@ -192,7 +173,7 @@ class PlanAdmin(ViewOnlyAdmin):
 
 
 @admin.register(ItineraryLink)
-class ItineraryLinkAdmin(ViewOnlyAdmin):
+class ItineraryLinkAdmin(ReadOnlyAdmin):
     list_display = ["plan", "created_by", "created_at", "revoked_at"]
     list_select_related = ["plan__reception", "created_by"]
     search_fields = ["plan__reception__number"]
@@ -200,7 +181,7 @@ class ItineraryLinkAdmin(ViewOnlyAdmin):
 
 
 @admin.register(PlanHistory)
-class PlanHistoryAdmin(ViewOnlyAdmin):
+class PlanHistoryAdmin(ReadOnlyAdmin):
     list_display = ["at", "plan", "action", "actor", "summary"]
     list_filter = ["action"]
     search_fields = ["plan__reception__number", "summary", "comment", "actor__username", "actor__full_name"]
@@ -209,7 +190,7 @@ class PlanHistoryAdmin(ViewOnlyAdmin):
 
 
 @admin.register(ItineraryItem)
-class ItineraryItemAdmin(ViewOnlyAdmin):
+class ItineraryItemAdmin(ReadOnlyAdmin):
     list_display = ["title", "plan", "kind", "start", "end", "place", "site_area"]
     list_filter = ["kind", "site_area__sensitive"]
     search_fields = ["title", "place", "plan__reception__number"]
@@ -218,7 +199,7 @@ class ItineraryItemAdmin(ViewOnlyAdmin):
 
 
 @admin.register(StaffAssignment)
-class StaffAssignmentAdmin(ViewOnlyAdmin):
+class StaffAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["person", "role", "duty", "plan", "item", "is_client_contact"]
     list_filter = ["role", "is_client_contact"]
     search_fields = ["person__username", "person__full_name", "duty", "plan__reception__number"]
@@ -229,13 +210,11 @@ class MaterialDownloadInline(ReadOnlyInline):
     model = MaterialDownload
     fields = ["at", "user", "ip"]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user")
+    select_related = ["user"]
 
 
 @admin.register(Material)
-class MaterialAdmin(ViewOnlyAdmin):
+class MaterialAdmin(ReadOnlyAdmin):
     """Titles and download records only: the file itself is served by the app, which checks clearance (policy
     3.1.1, confidential material)."""
 
@@ -249,7 +228,7 @@ class MaterialAdmin(ViewOnlyAdmin):
 
 
 @admin.register(MaterialDownload)
-class MaterialDownloadAdmin(ViewOnlyAdmin):
+class MaterialDownloadAdmin(ReadOnlyAdmin):
     list_display = ["at", "material", "user", "ip"]
     search_fields = ["material__title", "user__username", "user__full_name"]
     list_select_related = ["material", "user"]
@@ -260,13 +239,11 @@ class SetupTaskInline(ReadOnlyInline):
     model = SetupTask
     fields = ["position", "label", "done_at", "done_by"]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("done_by")
+    select_related = ["done_by"]
 
 
 @admin.register(Booking)
-class BookingAdmin(ViewOnlyAdmin):
+class BookingAdmin(ReadOnlyAdmin):
     list_display = ["start", "end", "kind", "venue", "vehicle", "driver", "plan", "status"]
     list_filter = ["kind", "status", "venue", "vehicle", "driver"]
     search_fields = ["plan__reception__number", "venue__name", "vehicle__plate", "vehicle__name", "driver__name"]
@@ -277,7 +254,7 @@ class BookingAdmin(ViewOnlyAdmin):
 
 
 @admin.register(SetupTask)
-class SetupTaskAdmin(ViewOnlyAdmin):
+class SetupTaskAdmin(ReadOnlyAdmin):
     list_display = ["label", "booking", "done_at", "done_by"]
     search_fields = ["label", "booking__plan__reception__number", "booking__venue__name"]
     list_select_related = ["booking__venue", "booking__vehicle", "done_by"]
@@ -285,7 +262,7 @@ class SetupTaskAdmin(ViewOnlyAdmin):
 
 
 @admin.register(Meal)
-class MealAdmin(ViewOnlyAdmin):
+class MealAdmin(ReadOnlyAdmin):
     list_display = ["start", "restaurant", "place", "standard_per_head", "headcount", "plan", "status"]
     list_filter = ["status", "restaurant"]
     search_fields = ["plan__reception__number", "restaurant__name", "place"]
@@ -294,7 +271,7 @@ class MealAdmin(ViewOnlyAdmin):
 
 
 @admin.register(HotelStay)
-class HotelStayAdmin(ViewOnlyAdmin):
+class HotelStayAdmin(ReadOnlyAdmin):
     list_display = ["check_in", "check_out", "nights", "hotel", "rooms", "room_type", "plan", "status"]
     list_filter = ["status", "hotel"]
     search_fields = ["plan__reception__number", "hotel__name", "guests"]
@@ -307,7 +284,7 @@ class HotelStayAdmin(ViewOnlyAdmin):
 
 
 @admin.register(ClientCommunication)
-class ClientCommunicationAdmin(ViewOnlyAdmin):
+class ClientCommunicationAdmin(ReadOnlyAdmin):
     list_display = ["at", "plan", "channel", "staff", "contact"]
     list_filter = ["channel"]
     search_fields = ["plan__reception__number", "content", "agreed"]
@@ -316,7 +293,7 @@ class ClientCommunicationAdmin(ViewOnlyAdmin):
 
 
 @admin.register(SpecialNeed)
-class SpecialNeedAdmin(ViewOnlyAdmin):
+class SpecialNeedAdmin(ReadOnlyAdmin):
     list_display = ["plan", "kind", "contact", "description"]
     list_filter = ["kind"]
     search_fields = ["plan__reception__number", "description", "contact__name"]
@@ -324,7 +301,7 @@ class SpecialNeedAdmin(ViewOnlyAdmin):
 
 
 @admin.register(CoordinationMeeting)
-class CoordinationMeetingAdmin(ViewOnlyAdmin):
+class CoordinationMeetingAdmin(ReadOnlyAdmin):
     list_display = ["start", "plan", "place", "created_by"]
     search_fields = ["plan__reception__number", "place", "minutes"]
     list_select_related = ["plan__reception", "created_by"]
@@ -332,7 +309,7 @@ class CoordinationMeetingAdmin(ViewOnlyAdmin):
 
 
 @admin.register(PrepTask)
-class PrepTaskAdmin(ViewOnlyAdmin):
+class PrepTaskAdmin(ReadOnlyAdmin):
     list_display = ["title", "plan", "department", "assignee", "due_date", "status", "overdue_at"]
     list_filter = ["status", "department"]
     search_fields = ["title", "plan__reception__number", "assignee__username", "assignee__full_name"]
@@ -347,18 +324,14 @@ class EmergencyTemplateRevisionInline(ReadOnlyInline):
     model = EmergencyTemplateRevision
     fields = ["revision", "revised_at", "revised_by", "reason"]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("revised_by")
+    select_related = ["revised_by"]
 
 
 class EmergencyDrillInline(ReadOnlyInline):
     model = EmergencyDrill
     fields = ["date", "scenario", "evaluation", "recorded_by"]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("recorded_by")
+    select_related = ["recorded_by"]
 
 
 @admin.register(EmergencyTemplate)
@@ -381,21 +354,21 @@ class EmergencyTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmergencyTemplateRevision)
-class EmergencyTemplateRevisionAdmin(ViewOnlyAdmin):
+class EmergencyTemplateRevisionAdmin(ReadOnlyAdmin):
     list_display = ["template", "revision", "revised_at", "revised_by"]
     search_fields = ["template__name", "reason"]
     list_select_related = ["template", "revised_by"]
 
 
 @admin.register(PlanEmergency)
-class PlanEmergencyAdmin(ViewOnlyAdmin):
+class PlanEmergencyAdmin(ReadOnlyAdmin):
     list_display = ["plan", "template", "template_revision"]
     search_fields = ["plan__reception__number", "template__name"]
     list_select_related = ["plan__reception", "template"]
 
 
 @admin.register(EmergencyDrill)
-class EmergencyDrillAdmin(ViewOnlyAdmin):
+class EmergencyDrillAdmin(ReadOnlyAdmin):
     list_display = ["date", "template", "recorded_by"]
     list_filter = ["template"]
     search_fields = ["template__name", "scenario", "findings"]

@@ -448,6 +448,17 @@ def _readable(request, reception_id: int):
     return get_reception_with_plan(request.auth, reception_id)
 
 
+def _as_caller(service, request, **kwargs):
+    """Runs a plan service as the caller, from the caller's address; the service checks the caller's rights."""
+    return service(by=request.auth, ip=client_ip(request), **kwargs)
+
+
+# What a write may answer besides success: bad JSON, no token, not an editor, not visible, the plan's state, too
+# large, invalid input.
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)
+DELETE_ERRORS = error_responses(401, 403, 404, 409)
+
+
 # ---------------------------------------------------------------------------------------------------- rendering
 
 
@@ -696,24 +707,22 @@ def plan_get_endpoint(request, reception_id: int):
     return _plan_detail(request.auth, reception_id)
 
 
-@router.put(PLAN, response={200: PlanOut, **error_responses(400, 401, 403, 404, 409, 413, 422)}, summary="修改方案概述")
+@router.put(PLAN, response={200: PlanOut, **WRITE_ERRORS}, summary="修改方案概述")
 def plan_put_endpoint(request, reception_id: int, payload: PlanIn):
     """The plan's own fields (the summary). Editors only (requester and lead); 409 while under review."""
     _readable(request, reception_id)
-    plan_update(reception_id=reception_id, by=request.auth, data=payload.to_data(), ip=client_ip(request))
+    _as_caller(plan_update, request, reception_id=reception_id, data=payload.to_data())
     return _plan_detail(request.auth, reception_id)
 
 
 @router.post(
-    f"{PLAN}/submit",
-    response={200: PlanOut, **error_responses(401, 403, 404, 409, 422)},
-    summary="提交方案审核",
+    f"{PLAN}/submit", response={200: PlanOut, **error_responses(401, 403, 404, 409, 422)}, summary="提交方案审核"
 )
 def plan_submit_endpoint(request, reception_id: int):
     """policy 3.1.2: send the plan to its review. 422 with what is missing when incomplete (an itinerary, a
     reception lead); 409 when already submitted or confirmed."""
     _readable(request, reception_id)
-    plan_submit(reception_id=reception_id, by=request.auth, ip=client_ip(request))
+    _as_caller(plan_submit, request, reception_id=reception_id)
     return _plan_detail(request.auth, reception_id)
 
 
@@ -729,57 +738,34 @@ def _item_data(reception, payload) -> dict:
     return data
 
 
-@router.post(
-    f"{PLAN}/items",
-    response={201: PlanItemOut, **error_responses(400, 401, 403, 404, 409, 413, 422)},
-    summary="新增行程事项",
-)
+@router.post(f"{PLAN}/items", response={201: PlanItemOut, **WRITE_ERRORS}, summary="新增行程事项")
 def item_create_endpoint(request, reception_id: int, payload: ItemIn):
     reception = _readable(request, reception_id)
-    item = item_create(
-        reception_id=reception_id, by=request.auth, data=_item_data(reception, payload), ip=client_ip(request)
-    )
+    item = _as_caller(item_create, request, reception_id=reception_id, data=_item_data(reception, payload))
     return Status(201, _item(item))
 
 
-@router.patch(
-    f"{PLAN}/items/{{int:item_id}}",
-    response={200: PlanItemOut, **error_responses(400, 401, 403, 404, 409, 413, 422)},
-    summary="修改行程事项",
-)
+@router.patch(f"{PLAN}/items/{{int:item_id}}", response={200: PlanItemOut, **WRITE_ERRORS}, summary="修改行程事项")
 def item_update_endpoint(request, reception_id: int, item_id: int, payload: ItemPatchIn):
     """Only the fields sent change. When the item moved, `staff_conflicts` lists its people now elsewhere."""
     reception = _readable(request, reception_id)
-    item = item_update(
-        reception_id=reception_id,
-        item_id=item_id,
-        by=request.auth,
-        data=_item_data(reception, payload),
-        ip=client_ip(request),
-    )
+    data = _item_data(reception, payload)
+    item = _as_caller(item_update, request, reception_id=reception_id, item_id=item_id, data=data)
     return _item(item)
 
 
-@router.delete(
-    f"{PLAN}/items/{{int:item_id}}",
-    response={204: None, **error_responses(401, 403, 404, 409)},
-    summary="删除行程事项",
-)
+@router.delete(f"{PLAN}/items/{{int:item_id}}", response={204: None, **DELETE_ERRORS}, summary="删除行程事项")
 def item_delete_endpoint(request, reception_id: int, item_id: int):
     """Its item-level staff assignments go with it; bookings and meals linked to it stay, unlinked."""
     _readable(request, reception_id)
-    item_delete(reception_id=reception_id, item_id=item_id, by=request.auth, ip=client_ip(request))
+    _as_caller(item_delete, request, reception_id=reception_id, item_id=item_id)
     return Status(204, None)
 
 
 # ---------------------------------------------------------------------------------------------------- staff
 
 
-@router.post(
-    f"{PLAN}/staff",
-    response={201: PlanStaffOut, **error_responses(400, 401, 403, 404, 409, 413, 422)},
-    summary="安排接待人员",
-)
+@router.post(f"{PLAN}/staff", response={201: PlanStaffOut, **WRITE_ERRORS}, summary="安排接待人员")
 def staff_assign_endpoint(request, reception_id: int, payload: StaffIn):
     """A person already elsewhere at that time is a warning, not a refusal: see `conflicts`."""
     reception = _readable(request, reception_id)
@@ -788,18 +774,14 @@ def staff_assign_endpoint(request, reception_id: int, payload: StaffIn):
     refs.one(data, "person", User.objects.all(), "username", _("找不到该人员。"))
     refs.plan_item(data)
     refs.check()
-    assignment = staff_assign(reception_id=reception_id, by=request.auth, data=data, ip=client_ip(request))
+    assignment = _as_caller(staff_assign, request, reception_id=reception_id, data=data)
     return Status(201, _staff(assignment))
 
 
-@router.delete(
-    f"{PLAN}/staff/{{int:staff_id}}",
-    response={204: None, **error_responses(401, 403, 404, 409)},
-    summary="取消人员安排",
-)
+@router.delete(f"{PLAN}/staff/{{int:staff_id}}", response={204: None, **DELETE_ERRORS}, summary="取消人员安排")
 def staff_remove_endpoint(request, reception_id: int, staff_id: int):
     _readable(request, reception_id)
-    staff_remove(reception_id=reception_id, assignment_id=staff_id, by=request.auth, ip=client_ip(request))
+    _as_caller(staff_remove, request, reception_id=reception_id, assignment_id=staff_id)
     return Status(204, None)
 
 
@@ -821,55 +803,37 @@ def _booking_out(booking, reception) -> dict:
     return _booking(booking, reception.visitor_count)
 
 
-@router.post(
-    f"{PLAN}/bookings",
-    response={201: PlanBookingOut, **error_responses(400, 401, 403, 404, 409, 413, 422)},
-    summary="预订场地或车辆",
-)
+@router.post(f"{PLAN}/bookings", response={201: PlanBookingOut, **WRITE_ERRORS}, summary="预订场地或车辆")
 def booking_create_endpoint(request, reception_id: int, payload: BookingIn):
     """policy 3.1.1: a room, car or driver is never booked twice for overlapping times. A clash answers 409 with
     `clash` (the booking holding the slot: its visit's number and times) and `alternatives` (free rooms, cars and
     drivers sized for the group)."""
     reception = _readable(request, reception_id)
-    booking = booking_create(
-        reception_id=reception_id, by=request.auth, data=_booking_data(reception, payload), ip=client_ip(request)
-    )
+    data = _booking_data(reception, payload)
+    booking = _as_caller(booking_create, request, reception_id=reception_id, data=data)
     return Status(201, _booking_out(booking, reception))
 
 
-@router.patch(
-    f"{PLAN}/bookings/{{int:booking_id}}",
-    response={200: PlanBookingOut, **error_responses(400, 401, 403, 404, 409, 413, 422)},
-    summary="修改预订",
-)
+@router.patch(f"{PLAN}/bookings/{{int:booking_id}}", response={200: PlanBookingOut, **WRITE_ERRORS}, summary="修改预订")
 def booking_update_endpoint(request, reception_id: int, booking_id: int, payload: BookingPatchIn):
     """Only the fields sent change; a new slot is checked for clashes (409 as on create)."""
     reception = _readable(request, reception_id)
-    booking = booking_update(
-        reception_id=reception_id,
-        booking_id=booking_id,
-        by=request.auth,
-        data=_booking_data(reception, payload),
-        ip=client_ip(request),
-    )
+    data = _booking_data(reception, payload)
+    booking = _as_caller(booking_update, request, reception_id=reception_id, booking_id=booking_id, data=data)
     return _booking_out(booking, reception)
 
 
 @router.post(
     f"{PLAN}/bookings/{{int:booking_id}}/status",
-    response={200: PlanBookingOut, **error_responses(400, 401, 403, 404, 409, 413, 422)},
+    response={200: PlanBookingOut, **WRITE_ERRORS},
     summary="更新预订状态",
 )
 def booking_status_endpoint(request, reception_id: int, booking_id: int, payload: BookingStatusIn):
     """policy 3.2.3: administration confirms and completes; the plan's editors too. Reviving a cancelled booking
     checks for clashes again (409)."""
     reception = _readable(request, reception_id)
-    booking = booking_set_status(
-        reception_id=reception_id,
-        booking_id=booking_id,
-        by=request.auth,
-        status=payload.status,
-        ip=client_ip(request),
+    booking = _as_caller(
+        booking_set_status, request, reception_id=reception_id, booking_id=booking_id, status=payload.status
     )
     return _booking_out(booking, reception)
 
@@ -892,50 +856,31 @@ def _task_out(task) -> dict:
     return _task(PrepTask.objects.select_related("department", "assignee", "completed_by").get(pk=task.pk))
 
 
-@router.post(
-    f"{PLAN}/tasks",
-    response={201: PrepTaskOut, **error_responses(400, 401, 403, 404, 409, 413, 422)},
-    summary="新增准备任务",
-)
+@router.post(f"{PLAN}/tasks", response={201: PrepTaskOut, **WRITE_ERRORS}, summary="新增准备任务")
 def task_create_endpoint(request, reception_id: int, payload: TaskIn):
     """policy 3.2.2: a task for a department and/or a person with a deadline; its owner is told."""
     reception = _readable(request, reception_id)
-    task = task_create(
-        reception_id=reception_id, by=request.auth, data=_task_data(reception, payload), ip=client_ip(request)
-    )
+    task = _as_caller(task_create, request, reception_id=reception_id, data=_task_data(reception, payload))
     return Status(201, _task_out(task))
 
 
-@router.patch(
-    f"{PLAN}/tasks/{{int:task_id}}",
-    response={200: PrepTaskOut, **error_responses(400, 401, 403, 404, 409, 413, 422)},
-    summary="修改准备任务",
-)
+@router.patch(f"{PLAN}/tasks/{{int:task_id}}", response={200: PrepTaskOut, **WRITE_ERRORS}, summary="修改准备任务")
 def task_update_endpoint(request, reception_id: int, task_id: int, payload: TaskPatchIn):
     """Open tasks only (409 otherwise); only the fields sent change."""
     reception = _readable(request, reception_id)
-    task = task_update(
-        reception_id=reception_id,
-        task_id=task_id,
-        by=request.auth,
-        data=_task_data(reception, payload),
-        ip=client_ip(request),
-    )
+    data = _task_data(reception, payload)
+    task = _as_caller(task_update, request, reception_id=reception_id, task_id=task_id, data=data)
     return _task_out(task)
 
 
 @router.post(
-    f"{PLAN}/tasks/{{int:task_id}}/status",
-    response={200: PrepTaskOut, **error_responses(400, 401, 403, 404, 409, 413, 422)},
-    summary="更新准备任务状态",
+    f"{PLAN}/tasks/{{int:task_id}}/status", response={200: PrepTaskOut, **WRITE_ERRORS}, summary="更新准备任务状态"
 )
 def task_status_endpoint(request, reception_id: int, task_id: int, payload: TaskStatusIn):
     """Done / open: the task's owner or a plan editor (also while the plan is under review). Cancelled, or
     reviving a cancelled task: the plan's editors only."""
     _readable(request, reception_id)
-    task = task_set_status(
-        reception_id=reception_id, task_id=task_id, by=request.auth, status=payload.status, ip=client_ip(request)
-    )
+    task = _as_caller(task_set_status, request, reception_id=reception_id, task_id=task_id, status=payload.status)
     return _task_out(task)
 
 
@@ -953,11 +898,7 @@ def _emergency(e) -> dict:
     }
 
 
-@router.post(
-    f"{PLAN}/emergencies",
-    response={201: PlanEmergencyOut, **error_responses(400, 401, 403, 404, 409, 413, 422)},
-    summary="添加应急预案",
-)
+@router.post(f"{PLAN}/emergencies", response={201: PlanEmergencyOut, **WRITE_ERRORS}, summary="添加应急预案")
 def emergency_attach_endpoint(request, reception_id: int, payload: EmergencyIn):
     """policy 3.3.1: attach an emergency template to the plan; the copy is then the plan's own (adapted later)."""
     reception = _readable(request, reception_id)
@@ -965,5 +906,5 @@ def emergency_attach_endpoint(request, reception_id: int, payload: EmergencyIn):
     refs = _Refs(reception)
     refs.one(data, "template", EmergencyTemplate.objects.filter(is_active=True), "pk", _("找不到该应急预案模板。"))
     refs.check()
-    emergency = plan_emergency_attach(reception_id=reception_id, by=request.auth, data=data, ip=client_ip(request))
+    emergency = _as_caller(plan_emergency_attach, request, reception_id=reception_id, data=data)
     return Status(201, _emergency(emergency))

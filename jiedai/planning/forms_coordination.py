@@ -9,16 +9,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jiedai.core.forms import BootstrapFormMixin
+from jiedai.planning.form_fields import optional_text
 from jiedai.planning.models import Channel, NeedKind
 from jiedai.planning.selectors_coordination import CoordinationOptions
 from jiedai.receptions.forms import ShanghaiDateTimeField
 from jiedai.receptions.models import LOCAL_TZ
 
 EMPTY = [("", _("— 请选择 —"))]
-
-
-def _textarea(rows=3, **attrs):
-    return forms.Textarea(attrs={"rows": rows, **attrs})
 
 
 def _user_label(user) -> str:
@@ -88,18 +85,8 @@ class CommunicationForm(OptionsForm):
     channel = forms.ChoiceField(label=_("方式"), choices=EMPTY + Channel.choices, required=False)
     staff = forms.ChoiceField(label=_("我方人员"), required=False)
     contact = forms.ChoiceField(label=_("客户人员"), required=False)
-    content = forms.CharField(
-        label=_("沟通内容"),
-        required=False,
-        max_length=5000,
-        widget=_textarea(3, placeholder=_("例如：确认来访行程和参观路线")),
-    )
-    agreed = forms.CharField(
-        label=_("商定事项"),
-        required=False,
-        max_length=5000,
-        widget=_textarea(2, placeholder=_("例如：第二天下午改为参观二号车间")),
-    )
+    content = optional_text(_("沟通内容"), max_length=5000, rows=3, placeholder=_("例如：确认来访行程和参观路线"))
+    agreed = optional_text(_("商定事项"), max_length=5000, rows=2, placeholder=_("例如：第二天下午改为参观二号车间"))
     items = forms.MultipleChoiceField(label=_("涉及的行程事项"), required=False, widget=forms.CheckboxSelectMultiple)
 
     FIELDS = ("at", "channel", "staff", "contact", "content", "agreed", "items")
@@ -139,12 +126,7 @@ class MeetingForm(OptionsForm):
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text=_("电脑上按住 Ctrl（Mac 为 ⌘）可多选。"),
     )
-    minutes = forms.CharField(
-        label=_("会议纪要"),
-        required=False,
-        max_length=20000,
-        widget=_textarea(4, placeholder=_("各部门工作重点和时间节点")),
-    )
+    minutes = optional_text(_("会议纪要"), max_length=20000, rows=4, placeholder=_("各部门工作重点和时间节点"))
 
     FIELDS = ("start", "place", "attendees", "minutes")
     REQUIRED = ("start", "attendees")
@@ -160,7 +142,7 @@ class TaskForm(OptionsForm):
     }
 
     title = forms.CharField(label=_("任务"), required=False, max_length=200)
-    description = forms.CharField(label=_("说明"), required=False, max_length=5000, widget=_textarea(2))
+    description = optional_text(_("说明"), max_length=5000, rows=2)
     department = forms.ChoiceField(label=_("责任部门"), required=False)
     assignee = forms.ChoiceField(label=_("责任人"), required=False)
     due_date = forms.DateField(

@@ -7,33 +7,20 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jiedai.core.forms import BootstrapFormMixin
+from jiedai.planning.form_fields import optional_text
 from jiedai.planning.models import EmergencyTemplate, Scenario
-
-
-def _textarea(rows: int, **attrs):
-    return forms.Textarea(attrs={"rows": rows, **attrs})
 
 
 class ContentFields(forms.Form):
     """policy 3.3.1: what every emergency plan holds."""
 
-    procedure = forms.CharField(
-        label=_("处置步骤"),
-        required=False,
-        max_length=10000,
-        strip=False,
-        widget=_textarea(8, placeholder=_("1. 发现情况后……\n2. ……")),
+    procedure = optional_text(
+        _("处置步骤"), max_length=10000, rows=8, placeholder=_("1. 发现情况后……\n2. ……"), strip=False
     )
-    responsibilities = forms.CharField(
-        label=_("责任分工"),
-        required=False,
-        max_length=10000,
-        strip=False,
-        widget=_textarea(5, placeholder=_("接待负责人：……\n行政部接待岗：……")),
+    responsibilities = optional_text(
+        _("责任分工"), max_length=10000, rows=5, placeholder=_("接待负责人：……\n行政部接待岗：……"), strip=False
     )
-    contacts = forms.CharField(
-        label=_("联系人及电话"), required=False, max_length=10000, strip=False, widget=_textarea(5)
-    )
+    contacts = optional_text(_("联系人及电话"), max_length=10000, rows=5, strip=False)
 
 
 class TemplateForm(BootstrapFormMixin, ContentFields):
@@ -60,11 +47,11 @@ class TemplateReviseForm(TemplateForm):
     is_active = forms.BooleanField(
         label=_("启用"), required=False, help_text=_("停用后不能再添加到新的接待方案；已添加的不受影响。")
     )
-    reason = forms.CharField(
-        label=_("修订原因"),
-        required=False,
+    reason = optional_text(
+        _("修订原因"),
         max_length=10000,
-        widget=_textarea(3, placeholder=_("例如：根据 2025 年 6 月演练发现的问题，补充备用会议室的启用步骤")),
+        rows=3,
+        placeholder=_("例如：根据 2025 年 6 月演练发现的问题，补充备用会议室的启用步骤"),
     )
     expected_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -82,24 +69,18 @@ class TemplateReviseForm(TemplateForm):
 
 class DrillForm(BootstrapFormMixin, forms.Form):
     date = forms.DateField(label=_("演练日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    scenario = forms.CharField(
-        label=_("演练情景"),
-        required=False,
+    scenario = optional_text(_("演练情景"), max_length=10000, rows=3, placeholder=_("例如：客户参观生产线途中突发晕厥"))
+    participants = optional_text(
+        _("参加人员"),
         max_length=10000,
-        widget=_textarea(3, placeholder=_("例如：客户参观生产线途中突发晕厥")),
+        rows=2,
+        placeholder=_("例如：行政部郑洁、销售部王小明、安全管理员及前台人员共 8 人"),
     )
-    participants = forms.CharField(
-        label=_("参加人员"),
-        required=False,
+    evaluation = optional_text(_("评估"), max_length=10000, rows=3)
+    findings = optional_text(
+        _("发现的问题及改进"),
         max_length=10000,
-        widget=_textarea(2, placeholder=_("例如：行政部郑洁、销售部王小明、安全管理员及前台人员共 8 人")),
-    )
-    evaluation = forms.CharField(label=_("评估"), required=False, max_length=10000, widget=_textarea(3))
-    findings = forms.CharField(
-        label=_("发现的问题及改进"),
-        required=False,
-        max_length=10000,
-        widget=_textarea(3),
+        rows=3,
         help_text=_("需要修改预案的，记录后请修订预案并写明原因（制度 3.3.2）。"),
     )
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiedai.core.forms import BootstrapFormMixin
 from jiedai.org.models import User
+from jiedai.planning.form_fields import optional_text
 from jiedai.planning.models import ItemKind, ItineraryItem, SiteArea, StaffRole
 from jiedai.planning.selectors_itinerary import item_label, local
 from jiedai.receptions.forms import ShanghaiDateTimeField
@@ -43,19 +44,9 @@ class ItemForm(BootstrapFormMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("不选即全体来访客户"),
     )
-    description = forms.CharField(
-        label=_("说明（客户可见）"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("会显示在客户行程单上"),
-    )
-    internal_notes = forms.CharField(
-        label=_("内部备注"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("仅内部可见，不会出现在客户行程单上"),
+    description = optional_text(_("说明（客户可见）"), max_length=5000, rows=2, help_text=_("会显示在客户行程单上"))
+    internal_notes = optional_text(
+        _("内部备注"), max_length=5000, rows=2, help_text=_("仅内部可见，不会出现在客户行程单上")
     )
 
     SERVICE_FIELDS = ("kind", "title", "start", "end", "place", "site_area", "clients", "description", "internal_notes")
@@ -78,19 +69,10 @@ class ItemForm(BootstrapFormMixin, forms.Form):
         data["clients"] = list(data["clients"] or [])
         return data
 
-    @staticmethod
-    def initial_for(item: ItineraryItem) -> dict:
-        return {
-            "kind": item.kind,
-            "title": item.title,
-            "start": item.start,
-            "end": item.end,
-            "place": item.place,
-            "site_area": item.site_area_id,
-            "clients": [c.pk for c in item.clients.all()],
-            "description": item.description,
-            "internal_notes": item.internal_notes,
-        }
+    @classmethod
+    def initial_for(cls, item: ItineraryItem) -> dict:
+        initial = {name: getattr(item, name) for name in cls.SERVICE_FIELDS if name not in ("site_area", "clients")}
+        return {**initial, "site_area": item.site_area_id, "clients": [c.pk for c in item.clients.all()]}
 
     @staticmethod
     def initial_for_day(reception, day: str | None) -> dict:

@@ -7,13 +7,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jiedai.core.forms import BootstrapFormMixin
+from jiedai.planning.form_fields import optional_text
 from jiedai.planning.models import BookingKind, Driver, Hotel, ItineraryItem, Restaurant, Vehicle, Venue
 from jiedai.receptions.forms import ShanghaiDateTimeField, local_input
 from jiedai.receptions.models import LOCAL_TZ
-
-
-def _textarea(rows=2):
-    return forms.Textarea(attrs={"rows": rows})
 
 
 def _active(model, *current):
@@ -75,7 +72,7 @@ class BookingForm(BootstrapFormMixin, forms.Form):
     end = ShanghaiDateTimeField(label=_("结束时间"), required=False)
     item = _item_field()
     headcount = _count_field(_("人数"))
-    notes = forms.CharField(label=_("备注"), required=False, max_length=2000, widget=_textarea())
+    notes = optional_text(_("备注"), max_length=2000, rows=2)
 
     # A button of the clash panel re-submits the form with one of the free alternatives picked.
     PICKS = {"pick_venue": "venue", "pick_vehicle": "vehicle", "pick_driver": "driver"}
@@ -141,7 +138,7 @@ class MealForm(BootstrapFormMixin, forms.Form):
     )
     headcount = _count_field(_("人数"))
     item = _item_field()
-    notes = forms.CharField(label=_("备注"), required=False, max_length=2000, widget=_textarea())
+    notes = optional_text(_("备注"), max_length=2000, rows=2)
 
     def __init__(self, *args, plan, meal=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,7 +177,7 @@ class HotelForm(BootstrapFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("例如：商务大床房")}),
     )
     guests = forms.CharField(label=_("入住客人"), required=False, max_length=200)
-    notes = forms.CharField(label=_("备注"), required=False, max_length=2000, widget=_textarea())
+    notes = optional_text(_("备注"), max_length=2000, rows=2)
 
     def __init__(self, *args, stay=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -33,6 +33,14 @@ def span_text(start: datetime.datetime, end: datetime.datetime) -> str:
     return f"{start:%m-%d %H:%M}–{tail}"
 
 
+def visit_window(reception) -> dict:
+    """The approved visit as {"start", "end"} "YYYY-MM-DD HH:MM" in Beijing time, for the messages that cite it."""
+    return {
+        "start": f"{local(reception.visit_start):%Y-%m-%d %H:%M}",
+        "end": f"{local(reception.visit_end):%Y-%m-%d %H:%M}",
+    }
+
+
 def item_label(item: ItineraryItem) -> str:
     """ "10-09 09:00 欢迎会": how an item is named in the plan's record and in messages."""
     return f"{local(item.start):%m-%d %H:%M} {item.title}"

@@ -25,6 +25,7 @@ from jiedai.planning.models import (
     Vehicle,
     Venue,
 )
+from jiedai.planning.selectors_itinerary import visit_window
 from jiedai.planning.services.plan import plan_for_change, record_change
 from jiedai.receptions.models import LOCAL_TZ
 
@@ -131,7 +132,7 @@ def _validate(plan, booking: Booking) -> None:
     elif booking.end <= booking.start:
         errors["end"] = [_("结束时间必须晚于开始时间。")]
     elif booking.start < reception.visit_start or booking.end > reception.visit_end:
-        errors["start"] = [_("预订时间必须在来访时间之内（%(start)s 至 %(end)s）。") % _window(reception)]
+        errors["start"] = [_("预订时间必须在来访时间之内（%(start)s 至 %(end)s）。") % visit_window(reception)]
     if booking.kind == BookingKind.VENUE and booking.venue_id is None:
         errors["venue"] = [_("请选择场地。")]
     if booking.kind == BookingKind.VEHICLE and booking.vehicle_id is None:
@@ -144,13 +145,6 @@ def _validate(plan, booking: Booking) -> None:
             errors[field] = [_("“%s”已停用。") % resource]
     if errors:
         raise ValidationFailed(_("请检查标红的项目。"), errors=errors)
-
-
-def _window(reception) -> dict:
-    return {
-        "start": f"{reception.visit_start.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}",
-        "end": f"{reception.visit_end.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}",
-    }
 
 
 def _raise_if_clash(booking: Booking) -> None:

@@ -85,6 +85,19 @@ def _apply(obj, data: dict, fields) -> None:
             setattr(obj, field, data[field])
 
 
+def _save_with_items(plan, record, data: dict, *, fields, validate) -> None:
+    """Writes `data` into a communication or special need, validates it and saves it with the itinerary items it
+    concerns (policy 3.2.1). A new record sent without items links none; an update without them keeps its links."""
+    _apply(record, data, fields)
+    items = data.get("items")
+    if items is None and record.pk is None:
+        items = []
+    validate(plan, record, items)
+    record.save()
+    if items is not None:
+        record.items.set(items)
+
+
 # ---------------------------------------------------------------------------------------- communication (3.2.1)
 
 
@@ -115,11 +128,7 @@ def communication_create(*, reception_id: int, by, data: dict, ip=None) -> Clien
     """policy 3.2.1: log a conversation with the client and what was agreed, linked to the items it changed."""
     plan = plan_for_change(reception_id=reception_id, by=by)
     record = ClientCommunication(plan=plan, staff=by)
-    _apply(record, data, COMMUNICATION_FIELDS)
-    items = data.get("items") or []
-    _validate_communication(plan, record, items)
-    record.save()
-    record.items.set(items)
+    _save_with_items(plan, record, data, fields=COMMUNICATION_FIELDS, validate=_validate_communication)
     record_change(plan, by=by, summary=_("客户沟通记录：%s") % _communication_label(record), ip=ip)
     return record
 
@@ -128,12 +137,7 @@ def communication_create(*, reception_id: int, by, data: dict, ip=None) -> Clien
 def communication_update(*, reception_id: int, communication_id: int, by, data: dict, ip=None) -> ClientCommunication:
     plan = plan_for_change(reception_id=reception_id, by=by)
     record = _row(ClientCommunication, plan, communication_id, _("找不到该沟通记录。"))
-    _apply(record, data, COMMUNICATION_FIELDS)
-    items = data.get("items")
-    _validate_communication(plan, record, items)
-    record.save()
-    if items is not None:
-        record.items.set(items)
+    _save_with_items(plan, record, data, fields=COMMUNICATION_FIELDS, validate=_validate_communication)
     record_change(plan, by=by, summary=_("修改客户沟通记录：%s") % _communication_label(record), ip=ip)
     return record
 
@@ -173,11 +177,7 @@ def need_create(*, reception_id: int, by, data: dict, ip=None) -> SpecialNeed:
     """policy 3.2.1: record a special need of the client (diet, accessibility, religion, language…)."""
     plan = plan_for_change(reception_id=reception_id, by=by)
     need = SpecialNeed(plan=plan)
-    _apply(need, data, NEED_FIELDS)
-    items = data.get("items") or []
-    _validate_need(plan, need, items)
-    need.save()
-    need.items.set(items)
+    _save_with_items(plan, need, data, fields=NEED_FIELDS, validate=_validate_need)
     record_change(plan, by=by, summary=_("客户特殊需求：%s") % _need_label(need), ip=ip)
     return need
 
@@ -186,12 +186,7 @@ def need_create(*, reception_id: int, by, data: dict, ip=None) -> SpecialNeed:
 def need_update(*, reception_id: int, need_id: int, by, data: dict, ip=None) -> SpecialNeed:
     plan = plan_for_change(reception_id=reception_id, by=by)
     need = _row(SpecialNeed, plan, need_id, _("找不到该特殊需求。"))
-    _apply(need, data, NEED_FIELDS)
-    items = data.get("items")
-    _validate_need(plan, need, items)
-    need.save()
-    if items is not None:
-        need.items.set(items)
+    _save_with_items(plan, need, data, fields=NEED_FIELDS, validate=_validate_need)
     record_change(plan, by=by, summary=_("修改客户特殊需求：%s") % _need_label(need), ip=ip)
     return need
 

@@ -19,7 +19,7 @@ from jiedai.planning.selectors_itinerary import (
     assignment_conflicts,
     item_label,
     item_staff_conflicts,
-    local,
+    visit_window,
 )
 from jiedai.planning.services.plan import plan_for_change, record_change
 from jiedai.receptions.models import ClientContact
@@ -48,13 +48,6 @@ def _text(errors: dict, data: dict, field: str, limit: int, *, required_message:
     elif "\x00" in value:
         _add(errors, field, _("包含不允许的字符。"))
     return value
-
-
-def _window(reception) -> dict:
-    return {
-        "start": f"{local(reception.visit_start):%Y-%m-%d %H:%M}",
-        "end": f"{local(reception.visit_end):%Y-%m-%d %H:%M}",
-    }
 
 
 # ---- itinerary items --------------------------------------------------------------------------------------------
@@ -88,7 +81,7 @@ def _clean_item(plan, data: dict, *, current: ItineraryItem | None = None) -> di
             _add(
                 errors,
                 "start",
-                _("行程须在批准的来访时间之内（%(start)s 至 %(end)s）。") % _window(reception),
+                _("行程须在批准的来访时间之内（%(start)s 至 %(end)s）。") % visit_window(reception),
             )
     clean["start"], clean["end"] = start, end
 
@@ -119,17 +112,9 @@ def _item_of(plan, item_id) -> ItineraryItem:
 
 
 def _item_current(item: ItineraryItem) -> dict:
-    return {
-        "kind": item.kind,
-        "title": item.title,
-        "start": item.start,
-        "end": item.end,
-        "place": item.place,
-        "site_area": item.site_area,
-        "clients": list(item.clients.all()),
-        "description": item.description,
-        "internal_notes": item.internal_notes,
-    }
+    current = {name: getattr(item, name) for name in ITEM_FIELDS if name != "clients"}
+    current["clients"] = list(item.clients.all())
+    return current
 
 
 @transaction.atomic

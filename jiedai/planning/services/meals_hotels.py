@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from jiedai.core.errors import NotFound, ValidationFailed
 from jiedai.planning.models import HotelStay, Meal
+from jiedai.planning.selectors_itinerary import visit_window
 from jiedai.planning.services.bookings import plan_for_status
 from jiedai.planning.services.plan import plan_for_change, record_change
 from jiedai.receptions.models import LOCAL_TZ
@@ -29,6 +30,7 @@ MAX_COUNT = 10_000  # people at a meal, rooms in a stay: beyond any visit, and w
 def _validate_meal(plan, meal: Meal) -> None:
     errors: dict[str, list[str]] = {}
     reception = plan.reception
+    meal.place = (meal.place or "").strip()
     if meal.restaurant_id is None and not (meal.place or "").strip():
         errors["restaurant"] = [_("请选择餐厅或填写用餐地点。")]
     elif meal.restaurant_id is not None and not meal.restaurant.is_active:
@@ -36,7 +38,7 @@ def _validate_meal(plan, meal: Meal) -> None:
     if meal.start is None:
         errors["start"] = [_("请填写用餐时间。")]
     elif not (reception.visit_start <= meal.start <= reception.visit_end):
-        errors["start"] = [_("用餐时间必须在来访时间之内（%(start)s 至 %(end)s）。") % _window(reception)]
+        errors["start"] = [_("用餐时间必须在来访时间之内（%(start)s 至 %(end)s）。") % visit_window(reception)]
     standard = _decimal(meal.standard_per_head)
     if standard is None:
         errors["standard_per_head"] = [_("请填写餐标（元/人）。")]
@@ -68,13 +70,6 @@ def _decimal(value) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-def _window(reception) -> dict:
-    return {
-        "start": f"{reception.visit_start.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}",
-        "end": f"{reception.visit_end.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}",
-    }
-
-
 def meal_label(meal: Meal) -> str:
     where = meal.restaurant.name if meal.restaurant_id else meal.place
     return f"{where} {meal.start.astimezone(LOCAL_TZ):%m-%d %H:%M}"
@@ -85,8 +80,8 @@ def meal_create(*, reception_id: int, by, data: dict, ip=None) -> Meal:
     """Arrange a meal (policy 3.1.1: place, standard per head; the clients' dietary needs are shown with it).
     `data` holds model instances (forms and the API resolve ids first); headcount defaults to the visitors."""
     plan = plan_for_change(reception_id=reception_id, by=by)
-    meal = Meal(plan=plan, created_by=by, **{k: v for k, v in data.items() if k in MEAL_FIELDS})
-    meal.place = (meal.place or "").strip()
+    meal = Meal(plan=plan, created_by=by)
+    _apply(meal, data, MEAL_FIELDS)
     if meal.headcount is None:
         meal.headcount = plan.reception.visitor_count
     _validate_meal(plan, meal)
@@ -99,10 +94,7 @@ def meal_create(*, reception_id: int, by, data: dict, ip=None) -> Meal:
 def meal_update(*, reception_id: int, meal_id: int, by, data: dict, ip=None) -> Meal:
     plan = plan_for_change(reception_id=reception_id, by=by)
     meal = _meal_of(plan, meal_id)
-    for field, value in data.items():
-        if field in MEAL_FIELDS:
-            setattr(meal, field, value)
-    meal.place = (meal.place or "").strip()
+    _apply(meal, data, MEAL_FIELDS)
     _validate_meal(plan, meal)
     meal.save()
     record_change(plan, by=by, summary=_("修改用餐安排：%s") % meal_label(meal), ip=ip)
@@ -114,16 +106,9 @@ def meal_set_status(*, reception_id: int, meal_id: int, by, status: str, ip=None
     """policy 3.2.3: administration confirms and completes a meal; the host's editors may cancel it or ask again."""
     plan = plan_for_status(reception_id=reception_id, by=by, status=status)
     meal = _meal_of(plan, meal_id)
-    if meal.status == status:
-        return meal
-    meal.status = status
-    meal.save(update_fields=["status", "updated_at"])
-    record_change(
-        plan,
-        by=by,
-        summary=_("%(meal)s：%(status)s") % {"meal": meal_label(meal), "status": meal.get_status_display()},
-        ip=ip,
-    )
+    if _status_changed(meal, status):
+        summary = _("%(meal)s：%(status)s") % {"meal": meal_label(meal), "status": meal.get_status_display()}
+        record_change(plan, by=by, summary=summary, ip=ip)
     return meal
 
 
@@ -144,6 +129,8 @@ def visit_dates(reception) -> tuple[datetime.date, datetime.date]:
 
 def _validate_hotel(plan, stay: HotelStay) -> None:
     errors: dict[str, list[str]] = {}
+    stay.room_type = (stay.room_type or "").strip()
+    stay.guests = (stay.guests or "").strip()
     first, last = visit_dates(plan.reception)
     if stay.hotel_id is None:
         errors["hotel"] = [_("请选择酒店。")]
@@ -183,8 +170,8 @@ def hotel_label(stay: HotelStay) -> str:
 def hotel_create(*, reception_id: int, by, data: dict, ip=None) -> HotelStay:
     """Arrange hotel rooms for the visit (policy 3.1.1: lodging). Nights are the days between check-in and out."""
     plan = plan_for_change(reception_id=reception_id, by=by)
-    stay = HotelStay(plan=plan, created_by=by, **{k: v for k, v in data.items() if k in HOTEL_FIELDS})
-    _clean_text(stay)
+    stay = HotelStay(plan=plan, created_by=by)
+    _apply(stay, data, HOTEL_FIELDS)
     _validate_hotel(plan, stay)
     stay.save()
     record_change(plan, by=by, summary=_("住宿安排：%s") % hotel_label(stay), ip=ip)
@@ -195,10 +182,7 @@ def hotel_create(*, reception_id: int, by, data: dict, ip=None) -> HotelStay:
 def hotel_update(*, reception_id: int, stay_id: int, by, data: dict, ip=None) -> HotelStay:
     plan = plan_for_change(reception_id=reception_id, by=by)
     stay = _stay_of(plan, stay_id)
-    for field, value in data.items():
-        if field in HOTEL_FIELDS:
-            setattr(stay, field, value)
-    _clean_text(stay)
+    _apply(stay, data, HOTEL_FIELDS)
     _validate_hotel(plan, stay)
     stay.save()
     record_change(plan, by=by, summary=_("修改住宿安排：%s") % hotel_label(stay), ip=ip)
@@ -210,22 +194,10 @@ def hotel_set_status(*, reception_id: int, stay_id: int, by, status: str, ip=Non
     """policy 3.2.3: administration confirms and completes a stay; the host's editors may cancel it or ask again."""
     plan = plan_for_status(reception_id=reception_id, by=by, status=status)
     stay = _stay_of(plan, stay_id)
-    if stay.status == status:
-        return stay
-    stay.status = status
-    stay.save(update_fields=["status", "updated_at"])
-    record_change(
-        plan,
-        by=by,
-        summary=_("%(stay)s：%(status)s") % {"stay": hotel_label(stay), "status": stay.get_status_display()},
-        ip=ip,
-    )
+    if _status_changed(stay, status):
+        summary = _("%(stay)s：%(status)s") % {"stay": hotel_label(stay), "status": stay.get_status_display()}
+        record_change(plan, by=by, summary=summary, ip=ip)
     return stay
-
-
-def _clean_text(stay: HotelStay) -> None:
-    stay.room_type = (stay.room_type or "").strip()
-    stay.guests = (stay.guests or "").strip()
 
 
 def _stay_of(plan, stay_id) -> HotelStay:
@@ -236,6 +208,22 @@ def _stay_of(plan, stay_id) -> HotelStay:
 
 
 # ---------------------------------------------------------------------------------------------------- shared
+
+
+def _apply(record, data: dict, fields) -> None:
+    """Copies the fields the caller sent (a partial update changes only those)."""
+    for field, value in data.items():
+        if field in fields:
+            setattr(record, field, value)
+
+
+def _status_changed(record, status: str) -> bool:
+    """Moves a meal or stay to `status`; False when it is there already (nothing to record)."""
+    if record.status == status:
+        return False
+    record.status = status
+    record.save(update_fields=["status", "updated_at"])
+    return True
 
 
 def _int(value) -> int | None:

@@ -76,6 +76,18 @@ def venue_post(reception, venue, hours=(1, 3), **extra) -> dict:
     }
 
 
+def book_room(people, reception, venue, hours=(0, 1)) -> Booking:
+    """The requester books a room from hours[0] to hours[1] after the visit starts."""
+    start = reception.visit_start
+    data = {
+        "kind": "venue",
+        "venue": venue,
+        "start": start + timedelta(hours=hours[0]),
+        "end": start + timedelta(hours=hours[1]),
+    }
+    return booking_create(reception_id=reception.pk, by=people["sales_rep"], data=data)
+
+
 def two_visits(people):
     return approved_reception(people), approved_reception(people, purpose="第二批客户来访")
 
@@ -104,16 +116,7 @@ def test_a_taken_room_names_the_holder_and_one_click_books_a_free_one(client, pe
     """policy 3.1.1: a clash tells which visit holds the slot and offers the free rooms that seat the group; a
     button re-submits the same form with that room."""
     first, second = two_visits(people)
-    booking_create(
-        reception_id=first.pk,
-        by=people["sales_rep"],
-        data={
-            "kind": "venue",
-            "venue": res["big"],
-            "start": first.visit_start + timedelta(hours=1),
-            "end": first.visit_start + timedelta(hours=3),
-        },
-    )
+    book_room(people, first, res["big"], hours=(1, 3))
     login(client, people, "sales_rep")
     url = reverse("planning:booking_create", args=[second.pk])
     data = venue_post(second, res["big"], (2, 4), notes="需要欢迎屏")
@@ -204,26 +207,8 @@ def test_bad_input_comes_back_on_the_fields(client, people, res):
 def test_editing_a_booking_keeps_its_checklist_and_checks_clashes(client, people, res):
     first, second = two_visits(people)
     login(client, people, "sales_rep")
-    held = booking_create(
-        reception_id=first.pk,
-        by=people["sales_rep"],
-        data={
-            "kind": "venue",
-            "venue": res["big"],
-            "start": first.visit_start,
-            "end": first.visit_start + timedelta(hours=2),
-        },
-    )
-    mine = booking_create(
-        reception_id=second.pk,
-        by=people["sales_rep"],
-        data={
-            "kind": "venue",
-            "venue": res["spare"],
-            "start": second.visit_start,
-            "end": second.visit_start + timedelta(hours=2),
-        },
-    )
+    held = book_room(people, first, res["big"], hours=(0, 2))
+    mine = book_room(people, second, res["spare"], hours=(0, 2))
     url = reverse("planning:booking_edit", args=[second.pk, mine.pk])
     page = client.get(url)
     assert page.status_code == 200 and page.context["form"].initial["venue"] == res["spare"].pk
@@ -242,16 +227,7 @@ def test_editing_a_booking_keeps_its_checklist_and_checks_clashes(client, people
 def test_administration_confirms_and_ticks_the_checklist(client, people, res):
     """policy 3.2.3: administration confirms the booking and ticks off the setup, in place (htmx)."""
     reception = approved_reception(people)
-    booking = booking_create(
-        reception_id=reception.pk,
-        by=people["sales_rep"],
-        data={
-            "kind": "venue",
-            "venue": res["big"],
-            "start": reception.visit_start,
-            "end": reception.visit_start + timedelta(hours=1),
-        },
-    )
+    booking = book_room(people, reception, res["big"])
     login(client, people, "admin_clerk")
     page = client.get(tab(reception))
     html = page.content.decode()
@@ -277,16 +253,7 @@ def test_administration_confirms_and_ticks_the_checklist(client, people, res):
 
 def test_editor_sees_the_checklist_but_does_not_tick_it_or_confirm(client, people, res):
     reception = approved_reception(people)
-    booking_create(
-        reception_id=reception.pk,
-        by=people["sales_rep"],
-        data={
-            "kind": "venue",
-            "venue": res["big"],
-            "start": reception.visit_start,
-            "end": reception.visit_start + timedelta(hours=1),
-        },
-    )
+    book_room(people, reception, res["big"])
     login(client, people, "sales_rep")
     html = client.get(tab(reception)).content.decode()
     assert "桌椅摆放" in html

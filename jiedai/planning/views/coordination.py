@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiedai.core.errors import ConflictError, Forbidden, NotFound, ValidationFailed
+from jiedai.core.errors import NotFound, ValidationFailed
 from jiedai.core.web import add_domain_errors, client_ip, domain_errors
 from jiedai.planning import selectors_coordination as selectors
 from jiedai.planning.forms_coordination import CommunicationForm, MeetingForm, NeedForm, TaskForm
 from jiedai.planning.services import coordination as services
 from jiedai.planning.views.common import plan_context
+from jiedai.planning.views.editing import editor_context, save_form
 
 
 @dataclass(frozen=True)
@@ -120,16 +121,6 @@ def _render(request, context, *, options=None, bound: dict | None = None, editin
     return render(request, "planning/coordination.html", context)
 
 
-def _writer_context(request, pk) -> dict:
-    """The tab's context for a write: readers who may not edit get 403, a plan under review 409 (a message)."""
-    context = plan_context(request, pk, tab="coordination")
-    if not context["is_editor"]:
-        raise Forbidden(_("只有申请人和牵头负责人可以编制接待方案。"))
-    if not context["can_edit"]:
-        raise ConflictError(_("方案正在审核中，不能修改；如需修改，请先撤回。"))
-    return context
-
-
 @login_required
 @require_GET
 @domain_errors(back="receptions:list")
@@ -137,28 +128,30 @@ def coordination_view(request, pk):
     return _render(request, plan_context(request, pk, tab="coordination"))
 
 
+def _show_errors(form, exc: ValidationFailed) -> None:
+    """The service's field errors on their fields; any the form has no field for, together above the form."""
+    rest = add_domain_errors(form, exc)
+    if rest:
+        form.add_error(None, " ".join(m for messages_ in rest.values() for m in messages_))
+
+
 def _save(request, pk, name: str, item_id=None):
     """POST of an add or edit form: the service's errors come back onto the form, shown in place."""
     part = PARTS[name]
-    context = _writer_context(request, pk)
+    context = editor_context(request, pk, tab="coordination")
     options = selectors.coordination_options(context["plan"])
     form = part.form(request.POST, options=options, prefix=name)
     editing = {"part": name, "id": item_id} if item_id else None
-    if form.is_valid():
-        data = form.service_data()
-        try:
-            if item_id is None:
-                part.create(reception_id=pk, by=request.user, data=data, ip=client_ip(request))
-            else:
-                kwargs = {part.id_name: item_id}
-                part.update(reception_id=pk, by=request.user, data=data, ip=client_ip(request), **kwargs)
-        except ValidationFailed as exc:
-            rest = add_domain_errors(form, exc)
-            if rest:
-                form.add_error(None, " ".join(m for messages_ in rest.values() for m in messages_))
-        else:
-            messages.success(request, part.updated if item_id else part.created)
-            return redirect(_tab_url(pk, part.anchor))
+    if item_id is None:
+        service, target = part.create, {}
+    else:
+        service, target = part.update, {part.id_name: item_id}
+    saved = save_form(
+        form, service, show_errors=_show_errors, reception_id=pk, by=request.user, ip=client_ip(request), **target
+    )
+    if saved is not None:
+        messages.success(request, part.updated if item_id else part.created)
+        return redirect(_tab_url(pk, part.anchor))
     return _render(request, context, options=options, bound={name: form}, editing=editing)
 
 
@@ -183,7 +176,7 @@ def _edit_view(name: str):
         if request.method == "POST":
             return _save(request, pk, name, item_id)
         part = PARTS[name]
-        context = _writer_context(request, pk)
+        context = editor_context(request, pk, tab="coordination")
         row = part.row(context["plan"], item_id)
         if row is None:
             raise NotFound(_("找不到该记录。"))

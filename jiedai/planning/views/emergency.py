@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiedai.core.errors import NotFound, ValidationFailed
-from jiedai.core.web import add_domain_errors, client_ip, domain_errors
+from jiedai.core.errors import NotFound
+from jiedai.core.web import client_ip, domain_errors
 from jiedai.planning.access import get_reception_with_plan
 from jiedai.planning.forms_emergency import PlanEmergencyAttachForm, PlanEmergencyForm
 from jiedai.planning.models import EmergencyTemplate, PlanEmergency
@@ -23,6 +23,7 @@ from jiedai.planning.selectors_emergency import (
 )
 from jiedai.planning.services.emergency import plan_emergency_attach, plan_emergency_remove, plan_emergency_update
 from jiedai.planning.views.common import plan_context
+from jiedai.planning.views.editing import save_form
 
 
 def _back_to_tab(request, pk, **kwargs) -> str:
@@ -55,18 +56,10 @@ def emergency_view(request, pk):
 def emergency_attach_view(request, pk):
     get_reception_with_plan(request.user, pk, write=True)
     form = PlanEmergencyAttachForm(request.POST, templates=EmergencyTemplate.objects.filter(is_active=True))
-    if form.is_valid():
-        try:
-            emergency = plan_emergency_attach(
-                reception_id=pk, by=request.user, data=form.service_data(), ip=client_ip(request)
-            )
-        except ValidationFailed as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(
-                request, _("已添加“%s”。请按本次接待核对人员和电话，必要时修改。") % emergency.template.name
-            )
-            return redirect("planning:emergency_edit", pk=pk, emergency_id=emergency.pk)
+    emergency = save_form(form, plan_emergency_attach, reception_id=pk, by=request.user, ip=client_ip(request))
+    if emergency is not None:
+        messages.success(request, _("已添加“%s”。请按本次接待核对人员和电话，必要时修改。") % emergency.template.name)
+        return redirect("planning:emergency_edit", pk=pk, emergency_id=emergency.pk)
     context = plan_context(request, pk, tab="emergency")
     form.fields["template"].queryset = attachable_templates(context["plan"])
     return _render_tab(request, context, attach_form=form)
@@ -126,20 +119,17 @@ def emergency_edit_view(request, pk, emergency_id):
         messages.info(request, _("已填入本次联系人，核对后请保存。"))
     else:
         form = PlanEmergencyForm(request.POST)
-        if form.is_valid():
-            try:
-                emergency = plan_emergency_update(
-                    reception_id=pk,
-                    emergency_id=emergency.pk,
-                    by=request.user,
-                    data=form.service_data(),
-                    ip=client_ip(request),
-                )
-            except ValidationFailed as exc:
-                add_domain_errors(form, exc)
-            else:
-                messages.success(request, _("应急预案已保存。"))
-                return redirect(_tab_url(pk, emergency.pk))
+        saved = save_form(
+            form,
+            plan_emergency_update,
+            reception_id=pk,
+            emergency_id=emergency.pk,
+            by=request.user,
+            ip=client_ip(request),
+        )
+        if saved is not None:
+            messages.success(request, _("应急预案已保存。"))
+            return redirect(_tab_url(pk, saved.pk))
         resync = resync or bool(request.POST.get("template_revision"))
     context.update(
         emergency=emergency,

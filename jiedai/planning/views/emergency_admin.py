@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from jiedai.core.errors import Forbidden, ValidationFailed
+from jiedai.core.errors import Forbidden
 from jiedai.core.runtime_settings import get_setting
-from jiedai.core.web import add_domain_errors, domain_errors
+from jiedai.core.web import domain_errors
 from jiedai.planning.forms_emergency import DrillForm, TemplateForm, TemplateReviseForm
 from jiedai.planning.selectors_emergency import (
     can_manage_emergency_templates,
@@ -19,6 +19,7 @@ from jiedai.planning.selectors_emergency import (
     template_listing,
 )
 from jiedai.planning.services.emergency import drill_record, template_create, template_revise
+from jiedai.planning.views.editing import save_form
 
 
 def _require_manager(user) -> None:
@@ -68,14 +69,10 @@ def emergency_template_view(request, template_id):
 def emergency_template_create_view(request):
     _require_manager(request.user)
     form = TemplateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            template = template_create(by=request.user, data=form.service_data())
-        except ValidationFailed as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("应急预案“%s”已创建（第 1 版）。") % template.name)
-            return redirect("planning:emergency_template", template_id=template.pk)
+    template = save_form(form, template_create, by=request.user) if request.method == "POST" else None
+    if template is not None:
+        messages.success(request, _("应急预案“%s”已创建（第 1 版）。") % template.name)
+        return redirect("planning:emergency_template", template_id=template.pk)
     return render(request, "planning/emergency_template_form.html", {"form": form, "template": None})
 
 
@@ -89,19 +86,11 @@ def emergency_template_revise_view(request, template_id):
         form = TemplateReviseForm(initial=TemplateReviseForm.initial_for(template))
     else:
         form = TemplateReviseForm(request.POST)
-        if form.is_valid():
-            try:
-                template = template_revise(
-                    template_id=template.pk,
-                    by=request.user,
-                    data=form.service_data(),
-                    expected_revision=form.cleaned_data.get("expected_revision"),
-                )
-            except ValidationFailed as exc:
-                add_domain_errors(form, exc)
-            else:
-                messages.success(request, _("已修订为第 %(revision)s 版。") % {"revision": template.revision})
-                return redirect("planning:emergency_template", template_id=template.pk)
+        expected = form.cleaned_data.get("expected_revision") if form.is_valid() else None
+        revised = save_form(form, template_revise, template_id=template.pk, by=request.user, expected_revision=expected)
+        if revised is not None:
+            messages.success(request, _("已修订为第 %(revision)s 版。") % {"revision": revised.revision})
+            return redirect("planning:emergency_template", template_id=revised.pk)
     return render(request, "planning/emergency_template_form.html", {"form": form, "template": template})
 
 
@@ -112,12 +101,10 @@ def emergency_drill_create_view(request, template_id):
     template = get_template(template_id)
     _require_manager(request.user)
     form = DrillForm(request.POST or None, initial={"date": local_today()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            drill_record(template_id=template.pk, by=request.user, data=form.service_data())
-        except ValidationFailed as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("演练记录已保存。如需修改预案，请修订并写明原因。"))
-            return redirect("planning:emergency_template", template_id=template.pk)
+    drill = (
+        save_form(form, drill_record, template_id=template.pk, by=request.user) if request.method == "POST" else None
+    )
+    if drill is not None:
+        messages.success(request, _("演练记录已保存。如需修改预案，请修订并写明原因。"))
+        return redirect("planning:emergency_template", template_id=template.pk)
     return render(request, "planning/emergency_drill_form.html", {"form": form, "template": template})

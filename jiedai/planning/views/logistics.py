@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiedai.core.errors import ConflictError, Forbidden, NotFound, ValidationFailed
+from jiedai.core.errors import NotFound, ValidationFailed
 from jiedai.core.web import add_domain_errors, client_ip, domain_errors, is_htmx, safe_next
 from jiedai.planning.access import is_logistics_handler
 from jiedai.planning.forms_logistics import BookingForm, HotelForm, MealForm
@@ -37,6 +37,7 @@ from jiedai.planning.services.meals_hotels import (
     visit_dates,
 )
 from jiedai.planning.views.common import plan_context
+from jiedai.planning.views.editing import editor_context, save_form
 from jiedai.receptions.models import LOCAL_TZ
 
 SECTION_ANCHORS = {"venue": "venues", "vehicle": "vehicles", "meal": "meals", "hotel": "hotels"}
@@ -97,11 +98,7 @@ def logistics_view(request, pk):
 
 def _editor_context(request, pk, *, section: str) -> dict:
     """The tab's context for a form: only the plan's editors, and not while the plan is under review."""
-    context = plan_context(request, pk, tab="logistics")
-    if not context["is_editor"]:
-        raise Forbidden(_("只有申请人和牵头负责人可以编制接待方案。"))
-    if not context["can_edit"]:
-        raise ConflictError(_("方案正在审核中，不能修改；如需修改，请先撤回。"))
+    context = editor_context(request, pk, tab="logistics")
     context.update(section=section, cancel_url=tab_url(pk, section))
     return context
 
@@ -116,6 +113,13 @@ def _show_errors(form, exc: ValidationFailed) -> None:
     for messages_ in add_domain_errors(form, exc).values():
         for message in messages_:
             form.add_error(None, message)
+
+
+def _save(request, pk, form, service, **target):
+    """The form saved through a service of this plan as the signed-in user; None when it has errors to show."""
+    return save_form(
+        form, service, show_errors=_show_errors, reception_id=pk, by=request.user, ip=client_ip(request), **target
+    )
 
 
 def _saved(request, pk, section: str, message: str):
@@ -201,16 +205,14 @@ def _booking_form_title(kind: str, editing: bool) -> str:
     return _("修改车辆预订") if editing else _("预订车辆")
 
 
-def _submit_booking(request, pk, context, form, *, save, title: str, action: str):
+def _submit_booking(request, pk, context, form, service, *, title: str, action: str, **target):
     """Validate, save through the service; on a clash show who holds the slot and the free alternatives."""
-    if form.is_valid():
-        try:
-            booking = save(form.service_data())
-        except BookingClash as exc:
-            context["clash"] = clash_context(exc, form)
-        except ValidationFailed as exc:
-            _show_errors(form, exc)
-        else:
+    try:
+        booking = _save(request, pk, form, service, **target)
+    except BookingClash as exc:
+        context["clash"] = clash_context(exc, form)
+    else:
+        if booking is not None:
             return _booking_saved(request, pk, booking, _("已保存：%s") % booking)
     return _render_form(request, context, form, title=title, action=action)
 
@@ -230,11 +232,7 @@ def booking_create_view(request, pk):
         form = BookingForm(kind=kind, plan=plan, initial=_new_booking_initial(request, plan))
         return _render_form(request, context, form, title=title, action=action)
     form = BookingForm.with_pick(request.POST, kind=kind, plan=plan)
-
-    def save(data):
-        return booking_create(reception_id=pk, by=request.user, data=data, ip=client_ip(request))
-
-    return _submit_booking(request, pk, context, form, save=save, title=title, action=action)
+    return _submit_booking(request, pk, context, form, booking_create, title=title, action=action)
 
 
 def _booking_of(plan, booking_id) -> Booking:
@@ -258,11 +256,9 @@ def booking_edit_view(request, pk, booking_id):
         form = BookingForm(kind=booking.kind, plan=plan, booking=booking, initial=BookingForm.initial_for(booking))
         return _render_form(request, context, form, title=title, action=action)
     form = BookingForm.with_pick(request.POST, kind=booking.kind, plan=plan, booking=booking)
-
-    def save(data):
-        return booking_update(reception_id=pk, booking_id=booking.pk, by=request.user, data=data, ip=client_ip(request))
-
-    return _submit_booking(request, pk, context, form, save=save, title=title, action=action)
+    return _submit_booking(
+        request, pk, context, form, booking_update, title=title, action=action, booking_id=booking.pk
+    )
 
 
 def _posted_status(request) -> str:
@@ -315,14 +311,10 @@ def _meal_of(plan, meal_id) -> Meal:
     return meal
 
 
-def _submit(request, pk, context, form, *, save, section: str, title: str, action: str):
-    if form.is_valid():
-        try:
-            save(form.service_data())
-        except ValidationFailed as exc:
-            _show_errors(form, exc)
-        else:
-            return _saved(request, pk, section, _("已保存。"))
+def _submit(request, pk, context, form, service, *, section: str, title: str, action: str, **target):
+    """Validate, save through the service (a meal or a stay); back to the tab, or the form again with its errors."""
+    if _save(request, pk, form, service, **target) is not None:
+        return _saved(request, pk, section, _("已保存。"))
     return _render_form(request, context, form, title=title, action=action)
 
 
@@ -347,12 +339,8 @@ def meal_create_view(request, pk):
     if request.method == "GET":
         form = MealForm(plan=plan, initial=_meal_initial(plan))
         return _render_form(request, context, form, title=title, action=action)
-
-    def save(data):
-        return meal_create(reception_id=pk, by=request.user, data=data, ip=client_ip(request))
-
     form = MealForm(request.POST, plan=plan)
-    return _submit(request, pk, context, form, save=save, section="meal", title=title, action=action)
+    return _submit(request, pk, context, form, meal_create, section="meal", title=title, action=action)
 
 
 @login_required
@@ -367,12 +355,8 @@ def meal_edit_view(request, pk, meal_id):
     if request.method == "GET":
         form = MealForm(plan=plan, meal=meal, initial=MealForm.initial_for(meal))
         return _render_form(request, context, form, title=title, action=action)
-
-    def save(data):
-        return meal_update(reception_id=pk, meal_id=meal.pk, by=request.user, data=data, ip=client_ip(request))
-
     form = MealForm(request.POST, plan=plan, meal=meal)
-    return _submit(request, pk, context, form, save=save, section="meal", title=title, action=action)
+    return _submit(request, pk, context, form, meal_update, section="meal", title=title, action=action, meal_id=meal.pk)
 
 
 @login_required
@@ -415,12 +399,8 @@ def hotel_create_view(request, pk):
             "check_out": max(last, first + datetime.timedelta(days=1)).isoformat(),
         }
         return _render_form(request, context, HotelForm(initial=initial), title=title, action=action)
-
-    def save(data):
-        return hotel_create(reception_id=pk, by=request.user, data=data, ip=client_ip(request))
-
     form = HotelForm(request.POST)
-    return _submit(request, pk, context, form, save=save, section="hotel", title=title, action=action)
+    return _submit(request, pk, context, form, hotel_create, section="hotel", title=title, action=action)
 
 
 @login_required
@@ -434,12 +414,10 @@ def hotel_edit_view(request, pk, stay_id):
     if request.method == "GET":
         form = HotelForm(stay=stay, initial=HotelForm.initial_for(stay))
         return _render_form(request, context, form, title=title, action=action)
-
-    def save(data):
-        return hotel_update(reception_id=pk, stay_id=stay.pk, by=request.user, data=data, ip=client_ip(request))
-
     form = HotelForm(request.POST, stay=stay)
-    return _submit(request, pk, context, form, save=save, section="hotel", title=title, action=action)
+    return _submit(
+        request, pk, context, form, hotel_update, section="hotel", title=title, action=action, stay_id=stay.pk
+    )
 
 
 @login_required

@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from jiedai.core.errors import ValidationFailed
 from jiedai.core.forms import BootstrapFormMixin
 from jiedai.core.web import add_domain_errors, client_ip, domain_errors
 from jiedai.planning.access import get_reception_with_plan
+from jiedai.planning.form_fields import optional_text
 from jiedai.planning.models import Confidentiality, MaterialKind, Plan
 from jiedai.planning.services.links import links_of
 from jiedai.planning.services.materials import (
@@ -34,6 +34,7 @@ from jiedai.planning.uploads import (
     too_large_error,
 )
 from jiedai.planning.views.common import plan_context
+from jiedai.planning.views.editing import save_form
 from jiedai.planning.views.public import link_urls
 
 
@@ -50,9 +51,7 @@ class MaterialForm(BootstrapFormMixin, forms.Form):
     confidentiality = forms.ChoiceField(
         label=gettext_lazy("密级"), choices=Confidentiality.choices, initial=Confidentiality.INTERNAL
     )
-    description = forms.CharField(
-        label=gettext_lazy("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    description = optional_text(gettext_lazy("说明"), max_length=2000, rows=2)
     cleared = PersonChoiceField(
         label=gettext_lazy("可查阅保密资料的人员"),
         required=False,
@@ -140,17 +139,9 @@ def _material_upload(request, pk):
     if getattr(request, "upload_too_large", False):  # the handler dropped the file: say why
         add_domain_errors(form, too_large_error())
     elif valid:
-        try:
-            material = material_upload(
-                reception_id=pk,
-                by=request.user,
-                data=form.service_data(),
-                file=form.cleaned_data.get("file"),
-                ip=client_ip(request),
-            )
-        except ValidationFailed as exc:
-            add_domain_errors(form, exc)
-        else:
+        file = form.cleaned_data.get("file")
+        material = save_form(form, material_upload, reception_id=pk, by=request.user, file=file, ip=client_ip(request))
+        if material is not None:
             messages.success(request, _("已上传“%(title)s”。") % {"title": material.title})
             return redirect("planning:materials", pk=pk)
     return _render_page(request, pk, form=form)
@@ -173,20 +164,12 @@ def material_edit_view(request, pk, material_id):
         raise Http404(_("找不到该资料。"))
     if request.method == "POST":
         form = MaterialForm(request.POST)
-        if form.is_valid():
-            try:
-                material_update(
-                    reception_id=pk,
-                    material_id=material.pk,
-                    by=request.user,
-                    data=form.service_data(),
-                    ip=client_ip(request),
-                )
-            except ValidationFailed as exc:
-                add_domain_errors(form, exc)
-            else:
-                messages.success(request, _("资料已更新。"))
-                return redirect("planning:materials", pk=pk)
+        saved = save_form(
+            form, material_update, reception_id=pk, material_id=material.pk, by=request.user, ip=client_ip(request)
+        )
+        if saved is not None:
+            messages.success(request, _("资料已更新。"))
+            return redirect("planning:materials", pk=pk)
     else:
         form = MaterialForm(initial=MaterialForm.initial_for(material))
     return _render_form_page(request, reception.pk, form, material)
