@@ -443,6 +443,8 @@ class PlanWriter:
                 duty="全程负责接待安排",
                 item_id=None,
                 is_client_contact=True,
+                span_start=visit.visit_start,
+                span_end=visit.visit_end,
             )
             # The other duties are on items: at 100,000 requests some 80 visits run on a day for 200 people, and
             # a second whole-visit duty per visit would leave nobody free on the busiest days.
@@ -470,6 +472,8 @@ class PlanWriter:
                     duty=duty,
                     item_id=item_id,
                     is_client_contact=False,
+                    span_start=start,
+                    span_end=end,
                 )
             changes += 1 + len(duties)
 

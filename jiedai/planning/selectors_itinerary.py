@@ -9,7 +9,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from jiedai.core.errors import NotFound
@@ -274,10 +274,7 @@ def person_conflicts(assignments) -> dict[int | None, list[PersonConflict]]:
             person_id__in={a.person_id for a in assignments},
             plan__reception__status=ReceptionStatus.APPROVED,
         )
-        .filter(
-            Q(item__isnull=False, item__start__lt=high, item__end__gt=low)
-            | Q(item__isnull=True, plan__reception__visit_start__lt=high, plan__reception__visit_end__gt=low)
-        )
+        .filter(span_end__gt=low, span_start__lt=high)  # (person, span_end): what is still to come
         .select_related("item", "plan__reception")
     )
     by_person = defaultdict(list)

@@ -13,7 +13,6 @@ from django.db.models import BooleanField, Prefetch, Q
 from django.db.models.expressions import RawSQL
 
 from jiedai.planning.models import (
-    ACTIVE_LOGISTICS,
     Booking,
     BookingKind,
     Driver,
@@ -26,7 +25,7 @@ from jiedai.planning.models import (
     Vehicle,
     Venue,
 )
-from jiedai.planning.services.bookings import seat_warning
+from jiedai.planning.services.bookings import overlapping, seat_warning
 from jiedai.receptions.models import LOCAL_TZ
 
 # ---------------------------------------------------------------------------------------------------- one plan
@@ -140,12 +139,7 @@ def resource_busy(model, start, end) -> list[ResourceBusy]:
     if not resources:
         return []
     bookings = (
-        Booking.objects.filter(
-            **{f"{field_name}_id__in": [r.pk for r in resources]},
-            status__in=ACTIVE_LOGISTICS,
-            start__lt=end,
-            end__gt=start,
-        )
+        overlapping(Booking.objects.filter(**{f"{field_name}_id__in": [r.pk for r in resources]}), start, end)
         .select_related("plan__reception__host_department")
         .order_by("start", "id")
     )

@@ -45,6 +45,11 @@ class ItineraryItem(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.pk:  # the people on it are needed when it happens (StaffAssignment.span_*)
+            self.staff.update(span_start=self.start, span_end=self.end)
+
 
 class StaffRole(models.TextChoices):
     LEAD = "lead", _("接待负责人")
@@ -73,12 +78,29 @@ class StaffAssignment(models.Model):
     )
     # Listed with their phone on the client's itinerary as a contact person.
     is_client_contact = models.BooleanField(_("客户联系人"), default=False)
+    # When the person is needed: the item's time, or the whole visit (kept here by save() and by the item's save()),
+    # so "where else is this person at that time" reads one person's assignments still to come, not all of them.
+    span_start = models.DateTimeField(null=True, editable=False)
+    span_end = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("人员安排")
         verbose_name_plural = _("人员安排")
         ordering = ["role", "id"]
-        indexes = [models.Index(fields=["person"], name="staff_person")]
+        indexes = [
+            models.Index(fields=["person"], name="staff_person"),
+            models.Index(fields=["person", "span_end"], name="staff_person_span"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.item_id:
+            self.span_start, self.span_end = self.item.start, self.item.end
+        else:
+            reception = self.plan.reception
+            self.span_start, self.span_end = reception.visit_start, reception.visit_end
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "span_start", "span_end"}
+        super().save(*args, **kwargs)
 
 
 class Confidentiality(models.TextChoices):

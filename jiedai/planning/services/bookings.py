@@ -6,6 +6,7 @@ transactions that both passed the check cannot both commit; on SQLite every writ
 writer at a time), so the check and the insert below cannot interleave with another booking's."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -32,9 +33,14 @@ from jiedai.receptions.models import LOCAL_TZ
 RESOURCE_FIELDS = ("venue", "vehicle", "driver")
 
 
+# No booking is longer than this, so a booking that overlaps [start, end) starts after start - MAX_BOOKING: the
+# lower bound turns "starts before the end" from a scan of a room's whole past into a short range of its index.
+MAX_BOOKING = timedelta(days=31)
+
+
 def overlapping(queryset, start, end):
     """Live bookings of `queryset` overlapping [start, end)."""
-    return queryset.filter(status__in=ACTIVE_LOGISTICS, start__lt=end, end__gt=start)
+    return queryset.filter(status__in=ACTIVE_LOGISTICS, start__lt=end, start__gt=start - MAX_BOOKING, end__gt=start)
 
 
 def clashes_for(*, start, end, venue=None, vehicle=None, driver=None, exclude_id=None):
@@ -131,6 +137,8 @@ def _validate(plan, booking: Booking) -> None:
         errors["start"] = [_("请填写开始和结束时间。")]
     elif booking.end <= booking.start:
         errors["end"] = [_("结束时间必须晚于开始时间。")]
+    elif booking.end - booking.start > MAX_BOOKING:
+        errors["end"] = [_("一次预订最长 %(days)s 天，更长的请分段预订。") % {"days": MAX_BOOKING.days}]
     elif booking.start < reception.visit_start or booking.end > reception.visit_end:
         errors["start"] = [_("预订时间必须在来访时间之内（%(start)s 至 %(end)s）。") % visit_window(reception)]
     if booking.kind == BookingKind.VENUE and booking.venue_id is None:

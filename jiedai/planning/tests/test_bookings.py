@@ -4,6 +4,7 @@ holding the slot and offers what is free instead."""
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from jiedai.core.errors import ConflictError, ValidationFailed
 from jiedai.core.tests.race import race
@@ -187,3 +188,14 @@ def test_the_item_a_room_is_booked_for_shows_that_room_unless_its_place_was_writ
     booking_create(reception_id=reception.pk, by=by, data=data)
     tour.refresh_from_db()
     assert tour.place == "研发中心"
+
+
+@pytest.mark.django_db
+def test_a_booking_longer_than_a_month_is_refused(people, resources):
+    """The clash check relies on it (services.bookings.MAX_BOOKING); a longer need is booked in parts."""
+    reception = approved_reception(people, visit_end=timezone.now() + timedelta(days=90))
+    start = reception.visit_start
+    data = {"kind": "venue", "venue": resources["big"], "start": start, "end": start + timedelta(days=32)}
+    with pytest.raises(ValidationFailed) as exc:
+        booking_create(reception_id=reception.pk, by=people["sales_rep"], data=data)
+    assert "end" in exc.value.errors
