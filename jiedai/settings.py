@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "jiedai.approvals",
     "jiedai.receptions",
     "jiedai.planning",
+    "jiedai.expenses",
     "jiedai.dashboard",
 ]
 

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExpensesConfig(AppConfig):
+    name = "jiedai.expenses"
+    label = "expenses"
+    verbose_name = _("接待费用")
+
+    def ready(self):
+        from jiedai.approvals.documents import register_document
+        from jiedai.expenses.access import BUDGET_DOCUMENT
+        from jiedai.expenses.services.budgets import BudgetApprovalHandler
+
+        register_document(BUDGET_DOCUMENT, BudgetApprovalHandler())
