@@ -227,12 +227,13 @@ def test_story_plan_built_reviewed_carried_out_and_shared(open_as, people, live_
     expect(car).to_contain_text("待落实")
     rep.shot("05-requester-logistics")
 
-    # the talks moved rooms: the itinerary (what the client will read) says so too
+    # the talks moved rooms: the itinerary (what the client will read) followed the booking; the requester adds
+    # the floor for the client
     open_tab(rep, "行程与人员")
     talks = page.locator("li[id^=item-]").filter(has_text=TALKS)
     talks.get_by_role("link", name="修改").click()
     form = page.locator("#item-form")
-    expect(field(form, "地点")).to_have_value("一号会议室")
+    expect(field(form, "地点")).to_have_value("二号会议室")
     field(form, "地点").fill("二号会议室（行政楼 3 楼）")
     form.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("alert").filter(has_text="已保存行程")).to_contain_text(TALKS)
@@ -305,9 +306,9 @@ def test_story_plan_built_reviewed_carried_out_and_shared(open_as, people, live_
     clerk.login()
     clerk.page.locator("#mainnav").get_by_role("link", name="后勤任务", exact=True).click()
     expect(clerk.page.get_by_role("heading", name="后勤任务")).to_be_visible()
-    row = clerk.page.locator("tr[id^=queue-venue-]").filter(has_text="二号会议室")
+    row = clerk.page.locator("[id^=queue-venue-]").filter(has_text="二号会议室")
     expect(row).to_contain_text(reception.number)
-    expect(clerk.page.locator("tr[id^=queue-venue-]").filter(has_text="一号会议室")).to_contain_text(rival.number)
+    expect(clerk.page.locator("[id^=queue-venue-]").filter(has_text="一号会议室")).to_contain_text(rival.number)
     checklist = row.locator("[data-setup-checklist]")
     expect(checklist.locator("[data-setup-progress]")).to_have_text("0/6")
     checklist.locator("summary").click()
