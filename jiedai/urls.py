@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("jiedai.dashboard.urls")),
     path("receptions/", include("jiedai.receptions.urls")),
     path("", include("jiedai.planning.urls")),
+    path("", include("jiedai.expenses.urls")),
     path("approvals/", include("jiedai.approvals.urls")),
     path("notifications/", include("jiedai.notify.urls")),
     path("workdays/", include("jiedai.workdays.urls")),

@@ -53,6 +53,8 @@ from jiedai.approvals.models import ApprovalEvent, ApprovalInstance, ApprovalTas
 from jiedai.approvals.services import approval_task_decide
 from jiedai.core.tests.bulk import clone_reception
 from jiedai.core.tests.matrix_roles import ROLES, add_outsider
+from jiedai.expenses.tests.test_permission_matrix import API_ROUTES as BUDGET_API_ROUTES
+from jiedai.expenses.tests.test_permission_matrix import WEB_ROUTES as BUDGET_WEB_ROUTES
 from jiedai.notify.models import Notification
 from jiedai.org.demo import DEMO_PASSWORD
 from jiedai.org.models import ApiToken, Delegation, User
@@ -421,9 +423,9 @@ def test_every_route_is_in_the_matrix():
     # The API's operations are listed by method and path (below); their URL names are ninja's business.
     operation_paths = {operation.split(" ", 1)[1] for operation in operations}
     pages = {name for name, route in named.items() if _as_openapi_path(route) not in operation_paths}
-    listed = {c.route for c in WEB_CASES} | PLAN_WEB_ROUTES  # the plan's pages have their own matrix
+    listed = {c.route for c in WEB_CASES} | PLAN_WEB_ROUTES | BUDGET_WEB_ROUTES  # plan and budget: own matrices
     assert pages - NOT_IN_MATRIX == listed, "a page changed: update the permission matrix"
-    listed = {c.route for c in API_CASES} | PLAN_API_ROUTES
+    listed = {c.route for c in API_CASES} | PLAN_API_ROUTES | BUDGET_API_ROUTES
     assert operations == listed, "an API operation changed: update the permission matrix"
 
 

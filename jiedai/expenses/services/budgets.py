@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,7 +162,7 @@ def budget_submit(*, reception_id: int, by, ip=None) -> Budget:
         applicant=by,
         department=reception.host_department,
         title=_("接待预算：%s") % reception.title,
-        url=f"/receptions/{reception.pk}/",
+        url=reverse("expenses:budget", kwargs={"pk": reception.pk}),
         snapshot={"total": str(budget.total), "importance": reception.importance},
         by=by,
         ip=ip,
