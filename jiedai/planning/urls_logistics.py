@@ -10,6 +10,7 @@ plan_patterns = [
     path("logistics/bookings/new/", logistics.booking_create_view, name="booking_create"),
     path("logistics/bookings/<int:booking_id>/edit/", logistics.booking_edit_view, name="booking_edit"),
     path("logistics/bookings/<int:booking_id>/status/", logistics.booking_status_view, name="booking_status"),
+    path("logistics/setup/", logistics.setup_checklist_view, name="setup_checklist"),
     path("logistics/setup/<int:task_id>/", logistics.setup_toggle_view, name="setup_toggle"),
     path("logistics/meals/new/", logistics.meal_create_view, name="meal_create"),
     path("logistics/meals/<int:meal_id>/edit/", logistics.meal_edit_view, name="meal_edit"),

@@ -290,9 +290,12 @@ def booking_set_status(*, reception_id: int, booking_id: int, by, status: str, i
 
 
 @transaction.atomic
-def setup_task_toggle(*, reception_id: int, task_id: int, by, done: bool, ip=None) -> SetupTask:
-    """Administration ticks a line of a venue's setup checklist (场地布置) on or off."""
+def setup_task_toggle(*, reception_id: int, task_id: int | None, by, done: bool, ip=None) -> SetupTask:
+    """Administration ticks a line of a venue's setup checklist (场地布置) on or off. Who may comes first: a request
+    naming no line is told so only once its sender is known to be allowed."""
     plan = plan_for_change(reception_id=reception_id, by=by, logistics=True)
+    if task_id is None:
+        raise ValidationFailed(_("找不到该布置事项。"))
     task = SetupTask.objects.select_related("booking").filter(pk=task_id, booking__plan=plan).first()
     if task is None:
         raise NotFound(_("找不到该布置事项。"))

@@ -122,7 +122,7 @@ def _cases() -> list[Case]:
     add("logistics", ("GET", READ))
     for route in ("booking_create", "booking_edit", "meal_create", "meal_edit", "hotel_create", "hotel_edit"):
         add(route, ("GET", EDIT_PAGE), ("POST", EDIT))
-    for route in ("booking_status", "meal_status", "hotel_status", "setup_toggle"):
+    for route in ("booking_status", "meal_status", "hotel_status", "setup_toggle", "setup_checklist"):
         add(route, ("POST", LOGISTICS))
     # Communication and coordination (3.2.1–3.2.2)
     add("coordination", ("GET", READ))

@@ -113,7 +113,8 @@ def test_default_is_the_open_items_of_the_next_two_weeks_by_time(client, people,
     html = response.content.decode()
     assert near.number in html and far.number not in html
     assert "1/6" in html  # setup progress
-    assert html.count('name="status" value="confirmed"') == 2 * 4  # 落实 on each row (table and phone cards)
+    assert html.count('name="status" value="confirmed"') == 4  # 落实 on each row, each row rendered once
+    assert len(re.findall(r'id="queue-(?:venue|vehicle|meal|hotel)-', html)) == 4
     assert str(near.host_department) in html
     # All statuses, the done meal included; the range reaching the far visit.
     response = client.get(QUEUE, {"status": "all"})
@@ -168,6 +169,65 @@ def test_quick_status_change_returns_to_the_filtered_queue(client, people, res):
     )
     html = response.content.decode()
     assert "<details" in html and " open" in html and "1/6" in html
+
+
+def test_each_row_once_and_one_form_per_setup_checklist(client, people, res):
+    """The queue stays light (policy 3.2.3: administration works through it all day): a row is rendered once (a row
+    of columns on a desktop, a card on a phone), and a room's setup checklist is one form whose buttons name their
+    line, not a form (with its own CSRF token) per line."""
+    near = soon(people)
+    room, car, meal, stay = everything(people, near, res)
+    first, second = room.setup_tasks.order_by("id")[:2]
+    setup_task_toggle(reception_id=near.pk, task_id=first.pk, by=people["admin_clerk"], done=True)
+    client.force_login(people["admin_clerk"])
+    html = client.get(QUEUE).content.decode()
+    assert html.count(f'id="queue-venue-{room.pk}"') == 1
+    assert html.count(f'data-setup-checklist="{room.pk}"') == 1
+    checklist = html[html.index(f'data-setup-checklist="{room.pk}"') :]
+    checklist = checklist[: checklist.index("</form>")]
+    assert checklist.count("<form") == 1 and checklist.count("csrfmiddlewaretoken") == 1
+    assert f'action="{reverse("planning:setup_checklist", args=[near.pk])}"' in checklist
+    assert 'hx-target="closest [data-setup-checklist]"' in checklist
+    assert f'name="untick" value="{first.pk}" aria-pressed="true"' in checklist
+    assert f'name="tick" value="{second.pk}" aria-pressed="false"' in checklist
+    assert checklist.count('name="tick"') == 5 and "1/6" in checklist
+
+
+def test_a_checklist_button_ticks_its_line_in_place_or_returns_to_the_queue(client, people, res):
+    """policy 3.2.3: with htmx the checklist comes back unfolded in place; without JS the queue comes back. The
+    state is explicit (tick / untick): a double click or a stale page never flips a line back."""
+    near = soon(people)
+    room, car, meal, stay = everything(people, near, res)
+    task = room.setup_tasks.order_by("id").first()
+    url = reverse("planning:setup_checklist", args=[near.pk])
+    client.force_login(people["admin_clerk"])
+    for _twice in range(2):
+        response = client.post(
+            url, {"tick": task.pk, "collapsible": "1", "next": QUEUE}, headers={"HX-Request": "true"}
+        )
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "<details" in html and " open" in html and "1/6" in html
+        assert f'name="untick" value="{task.pk}"' in html and f'name="next" value="{QUEUE}"' in html
+    task.refresh_from_db()
+    assert task.done_by == people["admin_clerk"] and task.done_at is not None
+    response = client.post(url, {"untick": task.pk, "next": QUEUE + "?kind=venue"})
+    assert response.status_code == 302 and response["Location"] == QUEUE + "?kind=venue"
+    task.refresh_from_db()
+    assert task.done_at is None and task.done_by is None
+    # No line named, or a made-up one: a warning and back, nothing ticked.
+    for data in ({}, {"tick": "x"}, {"tick": "9" * 40}, {"untick": "-1"}):
+        response = client.post(url, {**data, "next": QUEUE})
+        assert response.status_code == 302 and response["Location"] == QUEUE, data
+    assert not room.setup_tasks.filter(done_at__isnull=False).exists()
+    # A line of another visit's room is not this plan's.
+    other = soon(people, purpose="另一批来访")
+    theirs, *_rest = everything(people, other, res, venue=res["spare"], vehicle=res["car"], hours=4)
+    assert client.post(url, {"tick": theirs.setup_tasks.first().pk}).status_code == 404
+    # Only administration and the plan's editors tick (the matrix walks every role).
+    client.force_login(people["sales_head"])
+    assert client.post(url, {"tick": task.pk}).status_code == 403
+    assert client.post(url, {}).status_code == 403
 
 
 # ---- paging without counting ------------------------------------------------------------------------------
@@ -253,6 +313,8 @@ def test_the_queue_reads_a_fixed_number_of_bounded_queries(client, people, res, 
     with django_assert_num_queries(QUEUE_QUERIES):
         response = client.get(QUEUE)
     assert len(response.context["rows"]) == 50 and response.context["page"].has_next
+    # and light: each row once, one form per checklist (it weighed ~280 KB with a table and phone cards)
+    assert len(response.content) < 150_000, len(response.content)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(QUEUE, {"after": response.context["page"].next_cursor})
     assert len(queries) == QUEUE_QUERIES

@@ -276,14 +276,8 @@ def booking_status_view(request, pk, booking_id):
     return redirect(safe_next(request, tab_url(pk, booking.kind)))
 
 
-@login_required
-@require_POST
-@domain_errors(back=_back)
-def setup_toggle_view(request, pk, task_id):
-    """Administration ticks a line of a room's setup checklist (场地布置). htmx swaps the checklist in place."""
-    task = setup_task_toggle(
-        reception_id=pk, task_id=task_id, by=request.user, done=request.POST.get("done") == "1", ip=client_ip(request)
-    )
+def _checklist_ticked(request, pk, task_id: int | None, done: bool):
+    task = setup_task_toggle(reception_id=pk, task_id=task_id, by=request.user, done=done, ip=client_ip(request))
     if is_htmx(request):
         booking = booking_with_setup(task.booking.plan_id, task.booking_id)
         return render(
@@ -299,6 +293,34 @@ def setup_toggle_view(request, pk, task_id):
             },
         )
     return redirect(safe_next(request, tab_url(pk, "venue")))
+
+
+@login_required
+@require_POST
+@domain_errors(back=_back)
+def setup_toggle_view(request, pk, task_id):
+    """Administration ticks a line of a room's setup checklist (场地布置). htmx swaps the checklist in place."""
+    return _checklist_ticked(request, pk, task_id, request.POST.get("done") == "1")
+
+
+def _posted_line(request) -> tuple[int | None, bool]:
+    """The checklist line a button names: `tick=<id>` marks it done, `untick=<id>` undoes it (the state is explicit,
+    so a double click or a stale page never flips a line back)."""
+    for name, done in (("tick", True), ("untick", False)):
+        value = request.POST.get(name, "")
+        if value.isascii() and value.isdigit() and len(value) <= 18:
+            return int(value), done
+    return None, False
+
+
+@login_required
+@require_POST
+@domain_errors(back=_back)
+def setup_checklist_view(request, pk):
+    """policy 3.2.3: one form per room's setup checklist (the queue lists many rooms: one form per line would weigh
+    a CSRF token and hidden fields each); the button pressed names its line. htmx swaps the checklist in place."""
+    task_id, done = _posted_line(request)
+    return _checklist_ticked(request, pk, task_id, done)
 
 
 # ---------------------------------------------------------------------------------------------------- meals

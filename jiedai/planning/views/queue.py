@@ -3,6 +3,7 @@ and who holds which room, car and driver on a day (policy 3.1.1: nothing is book
 
 import datetime
 from dataclasses import dataclass
+from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -51,9 +52,12 @@ def queue_view(request):
     page = logistics_queue(date_from=date_from, date_to=date_to, kind=kind, statuses=statuses, after=after)
     for row in page.rows:
         row.obj.actions = status_actions(row.obj, admin=True, editor=False)
+    # The rows under their day's header; each row is rendered once (a row on a desktop, a card on a phone).
+    days = [(day, list(rows)) for day, rows in groupby(page.rows, key=lambda row: row.at.astimezone(LOCAL_TZ).date())]
     context = {
         "page": page,
         "rows": page.rows,
+        "days": days,
         "form": form,
         "date_from": date_from,
         "date_to": date_to,
