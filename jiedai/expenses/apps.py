@@ -11,5 +11,7 @@ class ExpensesConfig(AppConfig):
         from jiedai.approvals.documents import register_document
         from jiedai.expenses.access import BUDGET_DOCUMENT
         from jiedai.expenses.services.budgets import BudgetApprovalHandler
+        from jiedai.expenses.services.claims import CLAIM_DOCUMENT, ClaimApprovalHandler
 
         register_document(BUDGET_DOCUMENT, BudgetApprovalHandler())
+        register_document(CLAIM_DOCUMENT, ClaimApprovalHandler())  # policy 5.2.2–5.2.3

@@ -7,8 +7,26 @@ from jiedai.expenses.models.budget import (
     MoneyStatus,
 )
 from jiedai.expenses.models.catalog import CostStandard, ExpenseCategory, StandardUnit
+from jiedai.expenses.models.claims import (
+    CLAIM_EDITABLE,
+    Claim,
+    ClaimAction,
+    ClaimHistory,
+    ClaimLine,
+    ClaimStatus,
+    Invoice,
+    Payment,
+)
 
 __all__ = [
+    "CLAIM_EDITABLE",
+    "Claim",
+    "ClaimAction",
+    "ClaimHistory",
+    "ClaimLine",
+    "ClaimStatus",
+    "Invoice",
+    "Payment",
     "MONEY_EDITABLE",
     "Budget",
     "BudgetAction",
