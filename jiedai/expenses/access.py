@@ -2,16 +2,18 @@
 visits' money; the people asked to approve see what they approve; everyone else nothing. The visit's requester and
 lead draw the budget up (policy 5.1.1: with the plan)."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from jiedai.approvals.selectors import has_task_exists
 from jiedai.core.errors import Forbidden, NotFound
+from jiedai.expenses.models import Claim
 from jiedai.org.models import Role
 from jiedai.org.selectors import user_has_role
 from jiedai.receptions.models import Reception, ReceptionStatus
 
 BUDGET_DOCUMENT = "budget"
+CLAIM_DOCUMENT = "reimbursement"
 
 
 def sees_all_money(user) -> bool:
@@ -30,7 +32,9 @@ def money_receptions_visible_to(user, queryset=None):
         own |= Q(host_department_id=user.department_id)
     led = Q(host_department__head=user) | Q(host_department__supervising_leader=user)
     approving = Q(has_task_exists(user, BUDGET_DOCUMENT, ref="budget"))
-    return queryset.filter(own | led | approving)
+    # Whoever is asked to approve one of the visit's claims (a delegate too) reads its money (policy 5.2).
+    claims = Claim.objects.filter(reception=OuterRef("pk")).filter(has_task_exists(user, CLAIM_DOCUMENT))
+    return queryset.filter(own | led | approving | Q(Exists(claims)))
 
 
 def is_money_editor(user, reception) -> bool:

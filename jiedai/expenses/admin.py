@@ -1,10 +1,19 @@
-"""Administration keeps the expense categories and the cost standards (policy 1.3.4, 5.1); budgets are read-only
-here (they change through their flow)."""
+"""Administration keeps the expense categories and the cost standards (policy 1.3.4, 5.1); budgets and claims are
+read-only here (they change through their flows)."""
 
 from django.contrib import admin
 
-from jiedai.core.admin import ReadOnlyAdmin
-from jiedai.expenses.models import Budget, CostStandard, ExpenseCategory
+from jiedai.core.admin import ReadOnlyAdmin, ReadOnlyInline
+from jiedai.expenses.models import (
+    Budget,
+    Claim,
+    ClaimHistory,
+    ClaimLine,
+    CostStandard,
+    ExpenseCategory,
+    Invoice,
+    Payment,
+)
 
 
 @admin.register(ExpenseCategory)
@@ -24,3 +33,35 @@ class BudgetAdmin(ReadOnlyAdmin):
     list_display = ["reception", "status", "total", "submitted_at", "approved_at"]
     list_filter = ["status"]
     list_select_related = ["reception"]
+
+
+class ClaimLineInline(ReadOnlyInline):
+    model = ClaimLine
+    fields = ["category", "description", "amount_claimed", "amount_approved", "rejected_reason"]
+    select_related = ["category"]
+
+
+class ClaimHistoryInline(ReadOnlyInline):
+    model = ClaimHistory
+    fields = ["at", "actor", "action", "comment"]
+    select_related = ["actor"]
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "reception", "status", "total_claimed", "total_approved", "submitted_at", "paid_at"]
+    list_filter = ["status"]
+    list_select_related = ["reception"]
+    inlines = [ClaimLineInline, ClaimHistoryInline]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["number", "code", "date", "total", "seller_name", "line"]
+    search_fields = ["number", "code", "seller_name", "seller_tax_id"]
+    exclude = ["file"]  # downloaded through the app, with its checks, never from the admin
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["claim", "date", "method", "reference", "paid_by"]

@@ -20,7 +20,7 @@ from jiedai.approvals.selectors import instance_for, last_comment
 from jiedai.approvals.services import active_flow, approval_submit, approval_task_decide, approval_withdraw
 from jiedai.core.errors import ConflictError, Forbidden, NotFound, ValidationFailed
 from jiedai.core.runtime_settings import get_setting
-from jiedai.expenses.access import get_reception_for_money
+from jiedai.expenses.access import CLAIM_DOCUMENT, get_reception_for_money
 from jiedai.expenses.models import (
     CLAIM_EDITABLE,
     Claim,
@@ -38,7 +38,7 @@ from jiedai.org.selectors import user_has_role
 from jiedai.receptions.models import LOCAL_TZ
 
 FLOW_CODE = "reimbursement"
-CLAIM_DOCUMENT = "reimbursement"
+
 MAX_LINES = 200
 MAX_INVOICES_PER_LINE = 50
 MAX_FILE_BYTES = 20 * 1024 * 1024

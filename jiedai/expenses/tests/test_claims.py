@@ -391,3 +391,25 @@ def test_an_oversized_file_is_refused(people, categories):
         claim_save_lines(claim_id=claim.pk, by=people["sales_rep"], lines=lines)
     assert "20 MB" in exc.value.errors["lines.0.invoices.0"][0]
     assert not Invoice.objects.exists()
+
+
+def test_a_delegate_asked_to_approve_a_claim_reads_the_visits_money(people, categories):
+    """policy 5.2: the approver's delegate (here from tech) sees what they are asked to approve, nothing more."""
+    from django.utils import timezone
+
+    from jiedai.expenses.access import money_receptions_visible_to
+    from jiedai.org.services import delegation_create
+
+    reception = approved_reception(people)
+    delegation_create(
+        by=people["sales_head"],
+        delegate=people["tech_eng"],
+        starts_at=timezone.now() - timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(days=3),
+        reason="出差",
+    )
+    sees = lambda: money_receptions_visible_to(people["tech_eng"]).filter(pk=reception.pk).exists()  # noqa: E731
+    claim = _claim(people, reception, categories, lines=[_line(categories, reception)])
+    assert not sees()
+    claim_submit(claim_id=claim.pk, by=people["sales_rep"])
+    assert sees()
