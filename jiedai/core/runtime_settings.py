@@ -50,6 +50,7 @@ REGISTRY: dict[str, SettingSpec] = {
         SettingSpec("task_reminder_workdays", "1", tuple, _("准备任务截止前提醒的工作日（逗号分隔）"), "3.2.2"),
         SettingSpec("drill_interval_months", "12", int, _("应急预案演练周期（月）"), "3.3.2"),
         SettingSpec("invoice_date_window_days", "30", int, _("发票日期可早于或晚于来访期间的天数"), "5.2.2"),
+        SettingSpec("overrun_tolerance", "0.00", Decimal, _("报销可超出已批准预算的容差（元）"), "5.3.1"),
     ]
 }
 

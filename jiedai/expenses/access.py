@@ -7,13 +7,14 @@ from django.utils.translation import gettext as _
 
 from jiedai.approvals.selectors import has_task_exists
 from jiedai.core.errors import Forbidden, NotFound
-from jiedai.expenses.models import Claim
+from jiedai.expenses.models import Claim, SupplementaryBudget
 from jiedai.org.models import Role
 from jiedai.org.selectors import user_has_role
 from jiedai.receptions.models import Reception, ReceptionStatus
 
 BUDGET_DOCUMENT = "budget"
 CLAIM_DOCUMENT = "reimbursement"
+SUPPLEMENTARY_DOCUMENT = "supplementary_budget"
 
 
 def sees_all_money(user) -> bool:
@@ -34,7 +35,10 @@ def money_receptions_visible_to(user, queryset=None):
     approving = Q(has_task_exists(user, BUDGET_DOCUMENT, ref="budget"))
     # Whoever is asked to approve one of the visit's claims (a delegate too) reads its money (policy 5.2).
     claims = Claim.objects.filter(reception=OuterRef("pk")).filter(has_task_exists(user, CLAIM_DOCUMENT))
-    return queryset.filter(own | led | approving | Q(Exists(claims)))
+    extra = SupplementaryBudget.objects.filter(reception=OuterRef("pk")).filter(
+        has_task_exists(user, SUPPLEMENTARY_DOCUMENT)
+    )
+    return queryset.filter(own | led | approving | Q(Exists(claims)) | Q(Exists(extra)))
 
 
 def is_money_editor(user, reception) -> bool:

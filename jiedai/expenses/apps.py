@@ -14,4 +14,7 @@ class ExpensesConfig(AppConfig):
         from jiedai.expenses.services.claims import CLAIM_DOCUMENT, ClaimApprovalHandler
 
         register_document(BUDGET_DOCUMENT, BudgetApprovalHandler())
+        from jiedai.expenses.services.supplementary import SUPPLEMENTARY_DOCUMENT, SupplementaryApprovalHandler
+
         register_document(CLAIM_DOCUMENT, ClaimApprovalHandler())  # policy 5.2.2–5.2.3
+        register_document(SUPPLEMENTARY_DOCUMENT, SupplementaryApprovalHandler())  # policy 5.3.1

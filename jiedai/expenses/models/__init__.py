@@ -17,6 +17,7 @@ from jiedai.expenses.models.claims import (
     Invoice,
     Payment,
 )
+from jiedai.expenses.models.supplementary import SupplementaryBudget, SupplementaryHistory, SupplementaryLine
 
 __all__ = [
     "CLAIM_EDITABLE",
@@ -36,4 +37,7 @@ __all__ = [
     "ExpenseCategory",
     "MoneyStatus",
     "StandardUnit",
+    "SupplementaryBudget",
+    "SupplementaryHistory",
+    "SupplementaryLine",
 ]

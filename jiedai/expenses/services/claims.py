@@ -23,6 +23,7 @@ from jiedai.core.runtime_settings import get_setting
 from jiedai.expenses.access import CLAIM_DOCUMENT, get_reception_for_money
 from jiedai.expenses.models import (
     CLAIM_EDITABLE,
+    Budget,
     Claim,
     ClaimAction,
     ClaimHistory,
@@ -33,6 +34,7 @@ from jiedai.expenses.models import (
     Payment,
 )
 from jiedai.expenses.services.budgets import money
+from jiedai.expenses.services.overrun import check_claim
 from jiedai.org.models import Role
 from jiedai.org.selectors import user_has_role
 from jiedai.receptions.models import LOCAL_TZ
@@ -360,6 +362,10 @@ def claim_submit(*, claim_id: int, by, ip=None) -> Claim:
             )
     if errors:
         raise ValidationFailed(_("请检查标红的报销明细和发票。"), errors=errors)
+    # policy 5.3.1: no overrun without approval in advance. The visit's budget row is locked so two claims
+    # submitted at once are checked one after the other and cannot together overspend.
+    Budget.objects.select_for_update(of=("self",)).filter(reception_id=claim.reception_id).first()
+    check_claim(claim)
     if active_flow(FLOW_CODE).allow_self_approval:
         raise ConflictError(_("报销流程不能允许审批人审批自己提交的报销单，请联系管理员调整流程。"))
     action = ClaimAction.RESUBMITTED if claim.status == ClaimStatus.RETURNED else ClaimAction.SUBMITTED

@@ -14,7 +14,7 @@ from jiedai.approvals.services import approval_task_decide
 from jiedai.core.errors import ConflictError, Forbidden, NotFound, ValidationFailed
 from jiedai.core.models import SystemSetting
 from jiedai.core.tests.race import race
-from jiedai.expenses.models import ClaimLine, ClaimStatus, ExpenseCategory, Invoice
+from jiedai.expenses.models import Budget, ClaimLine, ClaimStatus, ExpenseCategory, Invoice
 from jiedai.expenses.seeds import ensure_categories
 from jiedai.expenses.services.claims import (
     claim_create,
@@ -24,6 +24,7 @@ from jiedai.expenses.services.claims import (
     claim_withdraw,
     line_approve_amount,
 )
+from jiedai.expenses.tests.test_supplementary import approved_budget
 from jiedai.org.models import Role, RoleAssignment
 from jiedai.planning.tests.factories import approved_reception
 from jiedai.receptions.models import LOCAL_TZ
@@ -73,6 +74,8 @@ def _line(categories, reception, amount="106.00", invoices=None, **overrides) ->
 
 
 def _claim(people, reception, categories, lines=None, who="sales_rep"):
+    if not Budget.objects.filter(reception=reception).exists():  # policy 5.3.1: claims need an approved budget
+        approved_budget(people, reception, {code: "100000.00" for code in categories})
     claim = claim_create(reception_id=reception.pk, by=people[who])
     if lines is not None:
         claim = claim_save_lines(claim_id=claim.pk, by=people[who], lines=lines)
@@ -401,6 +404,7 @@ def test_a_delegate_asked_to_approve_a_claim_reads_the_visits_money(people, cate
     from jiedai.org.services import delegation_create
 
     reception = approved_reception(people)
+    approved_budget(people, reception, {code: "100000.00" for code in categories})  # before the delegation
     delegation_create(
         by=people["sales_head"],
         delegate=people["tech_eng"],
