@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from jiedai.expenses import views
+from jiedai.expenses import views, views_claims
 
 app_name = "expenses"
 
@@ -10,4 +10,22 @@ urlpatterns = [
     path("receptions/<int:pk>/budget/", views.budget_view, name="budget"),
     path("receptions/<int:pk>/budget/submit/", views.budget_submit_view, name="budget_submit"),
     path("receptions/<int:pk>/budget/withdraw/", views.budget_withdraw_view, name="budget_withdraw"),
+    # policy 5.2: reimbursement claims
+    path("receptions/<int:pk>/claims/", views_claims.claims_view, name="claims"),
+    path("receptions/<int:pk>/claims/<int:claim_id>/", views_claims.claim_view, name="claim"),
+    path("receptions/<int:pk>/claims/<int:claim_id>/submit/", views_claims.claim_submit_view, name="claim_submit"),
+    path(
+        "receptions/<int:pk>/claims/<int:claim_id>/withdraw/", views_claims.claim_withdraw_view, name="claim_withdraw"
+    ),
+    path(
+        "receptions/<int:pk>/claims/<int:claim_id>/lines/<int:line_id>/approve/",
+        views_claims.claim_line_approve_view,
+        name="claim_line_approve",
+    ),
+    path("receptions/<int:pk>/claims/<int:claim_id>/pay/", views_claims.claim_pay_view, name="claim_pay"),
+    path(
+        "receptions/<int:pk>/claims/<int:claim_id>/invoices/<int:invoice_id>/file/",
+        views_claims.claim_invoice_file_view,
+        name="claim_invoice_file",
+    ),
 ]
