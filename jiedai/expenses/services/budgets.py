@@ -8,6 +8,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiedai.approvals.selectors import last_comment
 from jiedai.approvals.services import approval_submit, approval_withdraw
@@ -180,20 +181,28 @@ def budget_withdraw(*, reception_id: int, by, comment: str = "", ip=None) -> Bud
     return budget
 
 
-class BudgetApprovalHandler:
-    """The engine calls these inside its transaction when the budget's approval ends (policy 5.1.2–5.1.3)."""
+class MoneyApprovalHandler:
+    """What the engine calls, inside its transaction, when a budget's or a supplementary budget's approval ends
+    (policy 5.1.2–5.1.3, 5.3.1): approved is frozen and counts from then on; returned goes back for changes;
+    withdrawn is a draft again. Subclasses name the model, its history writer and its not-found message."""
+
+    model = Budget
+    missing = gettext_lazy("找不到该预算。")
+
+    def history(self, document, action, *, by, comment):
+        _history(document, action, by=by, comment=comment)
 
     def _finish(self, instance, status, action, *, by, comment=""):
-        budget = Budget.objects.select_for_update(of=("self",)).filter(pk=instance.document_id).first()
-        if budget is None:
-            raise NotFound(_("找不到该预算。"))
-        budget.status = status
+        document = self.model.objects.select_for_update(of=("self",)).filter(pk=instance.document_id).first()
+        if document is None:
+            raise NotFound(str(self.missing))
+        document.status = status
         fields = ["status", "updated_at"]
-        if status == MoneyStatus.APPROVED:  # frozen: later spending is held against these figures (5.1.3)
-            budget.approved_at = timezone.now()
+        if status == MoneyStatus.APPROVED:
+            document.approved_at = timezone.now()
             fields.append("approved_at")
-        budget.save(update_fields=fields)
-        _history(budget, action, by=by, comment=comment)
+        document.save(update_fields=fields)
+        self.history(document, action, by=by, comment=comment)
 
     def on_approved(self, instance, *, by):
         self._finish(instance, MoneyStatus.APPROVED, BudgetAction.APPROVED, by=by)
@@ -206,3 +215,7 @@ class BudgetApprovalHandler:
 
     def on_withdrawn(self, instance, *, by):
         self._finish(instance, MoneyStatus.DRAFT, BudgetAction.WITHDRAWN, by=by)
+
+
+class BudgetApprovalHandler(MoneyApprovalHandler):
+    pass

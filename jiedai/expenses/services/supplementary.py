@@ -10,8 +10,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from jiedai.approvals.selectors import last_comment
 from jiedai.approvals.services import approval_submit, approval_withdraw
 from jiedai.core.errors import ConflictError, NotFound, ValidationFailed
 from jiedai.expenses.access import SUPPLEMENTARY_DOCUMENT, get_reception_for_money
@@ -25,7 +25,7 @@ from jiedai.expenses.models import (
     SupplementaryHistory,
     SupplementaryLine,
 )
-from jiedai.expenses.services.budgets import money
+from jiedai.expenses.services.budgets import MoneyApprovalHandler, money
 
 FLOW_CODE = "supplementary_budget"
 
@@ -164,31 +164,11 @@ def supplementary_withdraw(*, supplementary_id: int, by, comment: str = "", ip=N
     return supplementary
 
 
-class SupplementaryApprovalHandler:
-    """The engine calls these inside its transaction when the supplementary budget's approval ends (5.3.1)."""
+class SupplementaryApprovalHandler(MoneyApprovalHandler):
+    """Approved, a supplementary budget counts towards the visit's allowance from then on (policy 5.3.1)."""
 
-    def _finish(self, instance, status, action, *, by, comment=""):
-        supplementary = (
-            SupplementaryBudget.objects.select_for_update(of=("self",)).filter(pk=instance.document_id).first()
-        )
-        if supplementary is None:
-            raise NotFound(_("找不到该追加预算。"))
-        supplementary.status = status
-        fields = ["status", "updated_at"]
-        if status == MoneyStatus.APPROVED:  # from now on it counts towards the allowance (5.3.1)
-            supplementary.approved_at = timezone.now()
-            fields.append("approved_at")
-        supplementary.save(update_fields=fields)
-        _history(supplementary, action, by=by, comment=comment)
+    model = SupplementaryBudget
+    missing = gettext_lazy("找不到该追加预算。")
 
-    def on_approved(self, instance, *, by):
-        self._finish(instance, MoneyStatus.APPROVED, BudgetAction.APPROVED, by=by)
-
-    def on_rejected(self, instance, *, by):
-        self._finish(instance, MoneyStatus.REJECTED, BudgetAction.REJECTED, by=by, comment=last_comment(instance))
-
-    def on_returned(self, instance, *, by):
-        self._finish(instance, MoneyStatus.RETURNED, BudgetAction.RETURNED, by=by, comment=last_comment(instance))
-
-    def on_withdrawn(self, instance, *, by):
-        self._finish(instance, MoneyStatus.DRAFT, BudgetAction.WITHDRAWN, by=by)
+    def history(self, document, action, *, by, comment):
+        _history(document, action, by=by, comment=comment)
