@@ -33,6 +33,7 @@ events, tasks, notifications' read state, API tokens), which is checked after ea
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from dataclasses import dataclass
@@ -53,14 +54,10 @@ from jiedai.approvals.models import ApprovalEvent, ApprovalInstance, ApprovalTas
 from jiedai.approvals.services import approval_task_decide
 from jiedai.core.tests.bulk import clone_reception
 from jiedai.core.tests.matrix_roles import ROLES, add_outsider
-from jiedai.expenses.tests.test_permission_matrix import API_ROUTES as BUDGET_API_ROUTES
-from jiedai.expenses.tests.test_permission_matrix import WEB_ROUTES as BUDGET_WEB_ROUTES
 from jiedai.notify.models import Notification
 from jiedai.org.demo import DEMO_PASSWORD
 from jiedai.org.models import ApiToken, Delegation, User
 from jiedai.org.services import delegation_create
-from jiedai.planning.tests.test_permission_matrix import API_ROUTES as PLAN_API_ROUTES
-from jiedai.planning.tests.test_permission_matrix import WEB_ROUTES as PLAN_WEB_ROUTES
 from jiedai.receptions.models import LOCAL_TZ, Reception, ReceptionHistory
 from jiedai.receptions.services import reception_create, reception_submit
 from jiedai.receptions.tests.factories import important_data, request_data
@@ -385,6 +382,18 @@ CASES = WEB_CASES + API_CASES
 # Not part of the matrix: Django's language switch (public by design, it only sets a cookie) and the admin,
 # which `test_admin_is_for_staff_only` covers as a whole.
 NOT_IN_MATRIX = {"set_language"}
+# The apps' own matrices: each module lists its pages (WEB_ROUTES, URL names) and API operations (API_ROUTES).
+SUB_MATRICES = [
+    "jiedai.planning.tests.test_permission_matrix",
+    "jiedai.expenses.tests.test_permission_matrix",
+]
+
+
+def _sub_matrix_routes(kind: str) -> set[str]:
+    routes = set()
+    for name in SUB_MATRICES:
+        routes |= getattr(importlib.import_module(name), kind)
+    return routes
 
 
 def _routes(resolver=None, namespace=(), prefix="") -> tuple[dict[str, str], list[str]]:
@@ -423,9 +432,9 @@ def test_every_route_is_in_the_matrix():
     # The API's operations are listed by method and path (below); their URL names are ninja's business.
     operation_paths = {operation.split(" ", 1)[1] for operation in operations}
     pages = {name for name, route in named.items() if _as_openapi_path(route) not in operation_paths}
-    listed = {c.route for c in WEB_CASES} | PLAN_WEB_ROUTES | BUDGET_WEB_ROUTES  # plan and budget: own matrices
+    listed = {c.route for c in WEB_CASES} | _sub_matrix_routes("WEB_ROUTES")
     assert pages - NOT_IN_MATRIX == listed, "a page changed: update the permission matrix"
-    listed = {c.route for c in API_CASES} | PLAN_API_ROUTES | BUDGET_API_ROUTES
+    listed = {c.route for c in API_CASES} | _sub_matrix_routes("API_ROUTES")
     assert operations == listed, "an API operation changed: update the permission matrix"
 
 
