@@ -181,6 +181,7 @@ def _register_routers():
     from jiedai.approvals.api import router as approvals_router
     from jiedai.expenses.api import router as budget_router
     from jiedai.expenses.api_claims import router as claims_router
+    from jiedai.expenses.api_supplementary import router as supplementary_router
     from jiedai.notify.api import router as notify_router
     from jiedai.org.api import router as org_router
     from jiedai.planning.api_plan import router as plan_router
@@ -195,6 +196,7 @@ def _register_routers():
     api.add_router("/receptions", plan_router)
     api.add_router("/receptions", budget_router)  # the visit's money (policy 5.1), like the plan
     api.add_router("", claims_router)  # reimbursement (policy 5.2): /receptions/{id}/claims and /claims/{id}
+    api.add_router("", supplementary_router)  # policy 5.3.1: supplementary budgets, of a visit and one
     api.add_router("", resources_router)
     api.add_router("/approvals", approvals_router)
     api.add_router("/notifications", notify_router)

@@ -5,15 +5,13 @@ here, call one service, render. Reads go through expenses.access (outsiders 404)
 import datetime
 from typing import Annotated
 
-from django.db.models import F
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from jiedai.approvals.models import ApprovalInstance, ApprovalTask
-from jiedai.approvals.models import TaskStatus as ApprovalTaskStatus
 from jiedai.core.api_schema import MAX_ID, Text, error_responses, local
 from jiedai.core.web import client_ip
 from jiedai.expenses.access import BUDGET_DOCUMENT, get_reception_for_money, is_money_editor
+from jiedai.expenses.api_common import ApprovalOut, approval_json, money_str
 from jiedai.expenses.models import MONEY_EDITABLE, Budget, MoneyStatus
 from jiedai.expenses.selectors import standard_breaches
 from jiedai.expenses.services.budgets import MAX_LINES, budget_save_lines, budget_submit, budget_withdraw
@@ -79,21 +77,6 @@ class BreachOut(Schema):
     importance: str = Field(description="the importance the standard is for; empty: all")
 
 
-class ApprovalStepOut(Schema):
-    name: str
-    approver: str
-    acting_for: str | None = Field(description="whose authority the approver uses, when a delegate")
-    decision: str = Field(description="the task's status: pending, approved, rejected, returned or skipped")
-    comment: str
-    decided_at: datetime.datetime | None
-
-
-class ApprovalOut(Schema):
-    status: str = Field(description="pending, approved, rejected, returned or withdrawn")
-    round: int
-    steps: list[ApprovalStepOut] = Field(description="the tasks of the current round in order")
-
-
 class BudgetOut(Schema):
     reception: int
     number: str | None
@@ -109,38 +92,6 @@ class BudgetOut(Schema):
 
 
 # ---------------------------------------------------------------------------------------------------- rendering
-
-
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
-def _approval(budget) -> dict | None:
-    instance = (
-        ApprovalInstance.objects.filter(document_type=BUDGET_DOCUMENT, document_id=budget.pk)
-        .only("id", "status", "round")
-        .first()
-    )
-    if instance is None:
-        return None
-    tasks = (
-        ApprovalTask.objects.filter(instance=instance, round=F("instance__round"))
-        .exclude(status=ApprovalTaskStatus.CANCELLED)
-        .select_related("step", "assignee", "acting_for")
-        .order_by("step__order", "id")
-    )
-    steps = [
-        {
-            "name": task.step.name,
-            "approver": task.assignee.username,
-            "acting_for": task.acting_for.username if task.acting_for_id else None,
-            "decision": task.status,
-            "comment": task.comment,
-            "decided_at": local(task.decided_at),
-        }
-        for task in tasks
-    ]
-    return {"status": instance.status, "round": instance.round, "steps": steps}
 
 
 def _budget_detail(user, reception_id: int) -> dict:
@@ -168,7 +119,7 @@ def _budget_detail(user, reception_id: int) -> dict:
         "reception": reception.pk,
         "number": reception.number,
         "status": budget.status,
-        "total": _money(budget.total),
+        "total": money_str(budget.total),
         "version": budget.version,
         "submitted_at": local(budget.submitted_at),
         "approved_at": local(budget.approved_at),
@@ -179,10 +130,10 @@ def _budget_detail(user, reception_id: int) -> dict:
                 "category": line.category_id,
                 "category_name": line.category.name,
                 "description": line.description,
-                "quantity": _money(line.quantity),
-                "unit_price": _money(line.unit_price),
+                "quantity": money_str(line.quantity),
+                "unit_price": money_str(line.unit_price),
                 "times": line.times,
-                "amount": _money(line.amount),
+                "amount": money_str(line.amount),
                 "basis": line.basis,
             }
             for line in lines
@@ -192,13 +143,13 @@ def _budget_detail(user, reception_id: int) -> dict:
                 "line": breach.line.pk,
                 "category_name": breach.line.category.name,
                 "unit": breach.standard.unit,
-                "limit": _money(breach.standard.limit),
-                "value": _money(breach.value),
+                "limit": money_str(breach.standard.limit),
+                "value": money_str(breach.value),
                 "importance": breach.standard.importance,
             }
             for breach in standard_breaches(budget)
         ],
-        "approval": _approval(budget),
+        "approval": approval_json(BUDGET_DOCUMENT, budget.pk),
     }
 
 

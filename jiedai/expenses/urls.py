@@ -1,6 +1,6 @@
 """Reception money pages live under their request: /receptions/<id>/budget/ (policy 5.1)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from jiedai.expenses import views, views_claims
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("receptions/<int:pk>/budget/", views.budget_view, name="budget"),
     path("receptions/<int:pk>/budget/submit/", views.budget_submit_view, name="budget_submit"),
     path("receptions/<int:pk>/budget/withdraw/", views.budget_withdraw_view, name="budget_withdraw"),
+    path("", include("jiedai.expenses.urls_supplementary")),  # policy 5.3.1
     # policy 5.2: reimbursement claims
     path("receptions/<int:pk>/claims/", views_claims.claims_view, name="claims"),
     path("receptions/<int:pk>/claims/<int:claim_id>/", views_claims.claim_view, name="claim"),

@@ -29,24 +29,15 @@ def _formset(budget, categories, data=None):
     return BudgetLineFormSet(data, initial=initial, prefix=PREFIX, form_kwargs={"categories": categories})
 
 
-def _save(request, reception, formset) -> bool:
-    """Hand the filled rows to the service; its per-line errors go back onto their rows."""
+def save_line_rows(request, formset, save) -> bool:
+    """Hand the filled rows of a lines formset to `save(lines)` (a service call); its per-line errors
+    ("lines.<n>") go back onto their rows, the rest become messages. Budgets and supplementary budgets."""
     if not formset.is_valid():
         return False
     rows = [(form, form.line()) for form in formset.forms]
     rows = [(form, line) for form, line in rows if line is not None]
     try:
-        expected = int(request.POST.get("version", ""))
-    except ValueError:
-        expected = None
-    try:
-        budget_save_lines(
-            reception_id=reception.pk,
-            by=request.user,
-            lines=[line for _form, line in rows],
-            expected_version=expected,
-            ip=client_ip(request),
-        )
+        save([line for _form, line in rows])
     except ValidationFailed as exc:
         for key, errors in exc.errors.items():
             index = key.split(".", 1)[1] if key.startswith("lines.") else ""
@@ -58,6 +49,27 @@ def _save(request, reception, formset) -> bool:
         messages.warning(request, str(exc.message))
         return False
     return True
+
+
+def posted_version(request) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+def _save(request, reception, formset) -> bool:
+    return save_line_rows(
+        request,
+        formset,
+        lambda lines: budget_save_lines(
+            reception_id=reception.pk,
+            by=request.user,
+            lines=lines,
+            expected_version=posted_version(request),
+            ip=client_ip(request),
+        ),
+    )
 
 
 @login_required
@@ -108,6 +120,12 @@ def budget_view(request, pk):
         "approval": approval,
         "decision_form": DecisionForm(),
         "history": budget.history.select_related("actor").order_by("-at", "-id")[:30] if budget else [],
+        # policy 5.3.1: what was asked for on top, and asking for more once the budget is approved
+        "supplementaries": (
+            list(reception.supplementary_budgets.order_by("-id"))
+            if budget and budget.status == MoneyStatus.APPROVED
+            else []
+        ),
     }
     return render(request, "expenses/budget.html", context)
 

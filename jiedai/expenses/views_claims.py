@@ -194,11 +194,13 @@ def claim_view(request, pk, claim_id):
         claim.status == ClaimStatus.APPROVED or (task is not None and task.step.kind == StepKind.HANDLE)
     )
     paid = getattr(claim, "payment", None) if claim.status == ClaimStatus.PAID else None
+    comparison = _budget_comparison(reception, claim, {c.pk: c for c in every})
     context = {
         "reception": reception,
         "claim": claim,
         "lines": list(claim.lines.all()),
-        "comparison": _budget_comparison(reception, claim, {c.pk: c for c in every}),
+        "comparison": comparison,
+        "over_budget": any(row["over"] for row in comparison),  # policy 5.3.1: offer a supplementary budget
         "can_edit": can_edit,
         "is_editor": is_editor,
         "formset": formset,

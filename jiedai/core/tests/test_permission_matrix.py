@@ -386,6 +386,7 @@ NOT_IN_MATRIX = {"set_language"}
 SUB_MATRICES = [
     "jiedai.planning.tests.test_permission_matrix",
     "jiedai.expenses.tests.test_permission_matrix",
+    "jiedai.expenses.tests.test_supplementary_matrix",
 ]
 
 

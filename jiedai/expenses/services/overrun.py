@@ -60,6 +60,34 @@ def claimed(reception, exclude_claim=None) -> Amounts:
     return _collect(lines.values("category_id").annotate(s=Sum("amount_claimed")).values_list("category_id", "s"))
 
 
+@dataclass(frozen=True)
+class Gap:
+    """How far a claim takes the visit beyond its allowance in one category (category_id None: in total)."""
+
+    category_id: int | None
+    gap: Decimal
+    limit: Decimal
+    spent: Decimal
+    amount: Decimal
+
+
+def overrun_gaps(claim) -> list[Gap]:
+    """policy 5.3.1: where this claim, with the visit's other claims, exceeds the allowance beyond the run-time
+    tolerance — per category, then the total. What a supplementary budget would have to cover."""
+    tolerance = get_setting("overrun_tolerance")
+    allowed = allowance(claim.reception)
+    spent = claimed(claim.reception, exclude_claim=claim)
+    this = _collect(claim.lines.values("category_id").annotate(s=Sum("amount_claimed")).values_list("category_id", "s"))
+    gaps = []
+    for category_id, amount in sorted(this.by_category.items()):
+        limit, before = allowed.by_category[category_id], spent.by_category[category_id]
+        if before + amount - limit > tolerance:
+            gaps.append(Gap(category_id, before + amount - limit, limit, before, amount))
+    if spent.total + this.total - allowed.total > tolerance:
+        gaps.append(Gap(None, spent.total + this.total - allowed.total, allowed.total, spent.total, this.total))
+    return gaps
+
+
 def check_claim(claim) -> None:
     """policy 5.3.1: refuse the claim if it, with the visit's other claims, exceeds the allowance in any category
     or in total (beyond the run-time tolerance); the errors name each gap. Without an approved budget nothing may be
@@ -70,32 +98,22 @@ def check_claim(claim) -> None:
             _("该接待的费用预算尚未批准，不能提交报销；请先编制并报批预算。"),
             errors={"budget": [_("接待预算批准后才能提交报销。")]},
         )
-    tolerance = get_setting("overrun_tolerance")
-    allowed = allowance(reception)
-    spent = claimed(reception, exclude_claim=claim)
-    this = _collect(claim.lines.values("category_id").annotate(s=Sum("amount_claimed")).values_list("category_id", "s"))
-    names = dict(ExpenseCategory.objects.filter(pk__in=list(this.by_category)).values_list("pk", "name"))
+    gaps = overrun_gaps(claim)
+    names = dict(
+        ExpenseCategory.objects.filter(pk__in=[g.category_id for g in gaps if g.category_id]).values_list("pk", "name")
+    )
     errors = {}
-    for category_id, amount in sorted(this.by_category.items()):
-        limit = allowed.by_category[category_id]
-        gap = spent.by_category[category_id] + amount - limit
-        if gap > tolerance:
-            errors.setdefault(f"category.{category_id}", []).append(
+    for gap in gaps:
+        figures = {"gap": gap.gap, "limit": gap.limit, "spent": gap.spent, "amount": gap.amount}
+        if gap.category_id is None:
+            errors["total"] = [
+                _("合计超出预算 ¥%(gap)s（可用 ¥%(limit)s，已报销 ¥%(spent)s，本单 ¥%(amount)s）。") % figures
+            ]
+        else:
+            errors[f"category.{gap.category_id}"] = [
                 _("%(category)s超出预算 ¥%(gap)s（可用 ¥%(limit)s，已报销 ¥%(spent)s，本单 ¥%(amount)s）。")
-                % {
-                    "category": names.get(category_id, ""),
-                    "gap": gap,
-                    "limit": limit,
-                    "spent": spent.by_category[category_id],
-                    "amount": amount,
-                }
-            )
-    total_gap = spent.total + this.total - allowed.total
-    if total_gap > tolerance:
-        errors["total"] = [
-            _("合计超出预算 ¥%(gap)s（可用 ¥%(limit)s，已报销 ¥%(spent)s，本单 ¥%(amount)s）。")
-            % {"gap": total_gap, "limit": allowed.total, "spent": spent.total, "amount": this.total}
-        ]
+                % {"category": names.get(gap.category_id, ""), **figures}
+            ]
     if errors:
         raise ValidationFailed(
             _("报销超出已批准的预算，请先申请追加预算并待其批准后再提交（超支须事前审批）。"), errors=errors

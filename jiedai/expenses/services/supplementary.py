@@ -38,6 +38,10 @@ def _history(supplementary, action, *, by, summary="", comment="", ip=None):
     )
 
 
+def _page_url(supplementary) -> str:
+    return reverse("expenses:supplementary", kwargs={"pk": supplementary.reception_id, "sid": supplementary.pk})
+
+
 def _clean_reason(reason) -> str:
     reason = str(reason or "").strip()
     if not reason:  # policy 5.3.1: the reason is what the approvers judge
@@ -62,14 +66,24 @@ def _lock(*, supplementary_id, by) -> SupplementaryBudget:
     )
 
 
-@transaction.atomic
-def supplementary_create(*, reception_id: int, by, reason: str, ip=None) -> SupplementaryBudget:
-    """A new draft supplementary budget (policy 5.3.1) — only once the visit's budget is approved."""
-    reception = get_reception_for_money(by, reception_id, write=True)
+def supplementary_may_be_asked(reception) -> None:
+    """policy 5.3.1: a supplementary budget adds to an approved budget; before that, the budget itself changes."""
     if not Budget.objects.filter(reception=reception, status=MoneyStatus.APPROVED).exists():
         raise ConflictError(_("接待预算批准后才能申请追加预算。"))
+
+
+@transaction.atomic
+def supplementary_create(
+    *, reception_id: int, by, reason: str, lines: list[dict] | None = None, ip=None
+) -> SupplementaryBudget:
+    """A new draft supplementary budget (policy 5.3.1) — only once the visit's budget is approved; with `lines`,
+    its lines too (bad lines: nothing is created)."""
+    reception = get_reception_for_money(by, reception_id, write=True)
+    supplementary_may_be_asked(reception)
     supplementary = SupplementaryBudget.objects.create(reception=reception, reason=_clean_reason(reason), created_by=by)
     _history(supplementary, BudgetAction.CREATED, by=by, ip=ip)
+    if lines is not None:
+        supplementary = supplementary_save_lines(supplementary_id=supplementary.pk, by=by, lines=lines, ip=ip)
     return supplementary
 
 
@@ -144,7 +158,7 @@ def supplementary_submit(*, supplementary_id: int, by, ip=None) -> Supplementary
         applicant=by,
         department=reception.host_department,
         title=_("追加预算：%s") % reception.title,
-        url=reverse("expenses:budget", kwargs={"pk": reception.pk}),
+        url=_page_url(supplementary),
         snapshot={"total": str(supplementary.total), "importance": reception.importance},
         by=by,
         ip=ip,
