@@ -7,6 +7,7 @@ from django.db import transaction
 
 from jiedai.approvals.models import ApprovalTask, TaskStatus
 from jiedai.approvals.services import approval_task_decide
+from jiedai.expenses.demo_history import replay_year
 from jiedai.expenses.models import Budget, CostStandard, ExpenseCategory
 from jiedai.expenses.seeds import ensure_categories
 from jiedai.expenses.services.budgets import budget_save_lines, budget_submit
@@ -82,4 +83,5 @@ def ensure_demo(people) -> int:
         if n == 0:  # approved: finance reviewed, the leader approved (policy 5.1.2)
             _decide(people, budget, "fin_clerk")
             _decide(people, budget, "vp_sales")
+    replay_year(people)  # policy 5.3.2: a year of claims for the analytics, and claims in every state now
     return Budget.objects.count()
