@@ -1,5 +1,6 @@
 """The numbers the policy leaves as [X]: defaults here, overrides in SystemSetting rows (editable in the admin)."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,6 +15,8 @@ class SettingSpec:
     kind: type
     label: Any
     clause: str
+    pattern: str = ""  # text settings: the form a non-empty value must have (empty = not set)
+    hint: Any = ""  # and the message saying so
 
     def parse(self, raw: str):
         if self.kind is int:
@@ -37,6 +40,11 @@ class SettingSpec:
             if any(value < 0 for value in values):
                 raise ValueError(_("必须是用逗号分隔的非负整数，例如 2,1。"))
             return values
+        if self.kind is str:
+            value = (raw or "").strip()
+            if value and self.pattern and not re.fullmatch(self.pattern, value):
+                raise ValueError(self.hint or _("格式不正确。"))
+            return value
         return raw
 
 
@@ -51,6 +59,17 @@ REGISTRY: dict[str, SettingSpec] = {
         SettingSpec("drill_interval_months", "12", int, _("应急预案演练周期（月）"), "3.3.2"),
         SettingSpec("invoice_date_window_days", "30", int, _("发票日期可早于或晚于来访期间的天数"), "5.2.2"),
         SettingSpec("overrun_tolerance", "0.00", Decimal, _("报销可超出已批准预算的容差（元）"), "5.3.1"),
+        # policy 5.2.2: an invoice that names its buyer must name us; empty = the check is off
+        SettingSpec(
+            "company_tax_id",
+            "",
+            str,
+            _("本公司统一社会信用代码（发票购买方须与之一致，留空则不检查）"),
+            "5.2.2",
+            pattern=r"[0-9A-HJ-NPQRTUWXY]{18}",
+            hint=_("统一社会信用代码应为 18 位数字或大写字母（不含 I、O、Z、S、V）。"),
+        ),
+        SettingSpec("company_name", "", str, _("本公司名称（与发票购买方名称核对）"), "5.2.2"),
     ]
 }
 

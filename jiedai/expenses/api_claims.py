@@ -1,33 +1,46 @@
 """/api/v1/receptions/{id}/claims and /api/v1/claims/{claim_id}: reimbursement claims (policy 5.2) over JSON —
-lines with their invoices (files are uploaded on the web page). Thin: check the input's shape here, call one
-service, render. Reads go through expenses.access (outsiders 404); the services check the writer (requester or
-lead, else 403), the payer (finance, else 403) and the rules (locked once submitted: 409; bad input: 422)."""
+lines with their invoices; an invoice with its file is uploaded (multipart) to
+/claims/{claim_id}/lines/{line_id}/invoices, and /invoices/read says what an XML or OFD invoice file holds (nothing
+saved). Thin: check the input's shape here, call one service, render. Reads go through expenses.access (outsiders
+404); the services check the writer (requester or lead, else 403), the payer (finance, else 403) and the rules
+(locked once submitted: 409; bad input: 422; a file over 20 MB: 413)."""
 
 import datetime
+import functools
 from typing import Annotated
 
-from django.db.models import F
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
+from ninja.decorators import decorate_view
 from pydantic import ConfigDict
 
-from jiedai.approvals.models import ApprovalInstance, ApprovalTask
-from jiedai.approvals.models import TaskStatus as ApprovalTaskStatus
 from jiedai.core.api_schema import MAX_ID, Text, error_responses, local
-from jiedai.core.errors import NotFound
+from jiedai.core.errors import NotFound, ValidationFailed
 from jiedai.core.web import client_ip
 from jiedai.expenses.access import CLAIM_DOCUMENT, get_reception_for_money, is_money_editor
-from jiedai.expenses.api import ApprovalOut
-from jiedai.expenses.models import CLAIM_EDITABLE, Claim
+from jiedai.expenses.api_common import ApprovalOut, approval_json, money_str
+from jiedai.expenses.models import CLAIM_EDITABLE, Claim, ClaimLine
 from jiedai.expenses.services.claims import (
     MAX_INVOICES_PER_LINE,
     MAX_LINES,
     claim_create,
+    claim_duplicate_warnings,
+    claim_invoice_add,
     claim_pay,
     claim_save_lines,
     claim_submit,
     claim_withdraw,
+    invoice_reading_notes,
+    line_approve_amount,
 )
+from jiedai.expenses.services.invoice_reading import (
+    MAX_FILE_BYTES,
+    FileTooLarge,
+    invoice_read,
+    too_large_message,
+    upload_bytes,
+)
+from jiedai.planning.uploads import SizeLimitUploadHandler
 
 router = Router(tags=["claims"])
 
@@ -58,6 +71,23 @@ class InvoiceIn(_In):
     buyer_tax_id: Text(20) = ""
 
 
+class InvoiceUploadIn(_In):
+    """The form fields of an invoice uploaded with its file (multipart): as InvoiceIn, without `id`."""
+
+    code: Text(12) = ""
+    number: Text(20)
+    date: Text(10) = Field(description="YYYY-MM-DD")
+    amount_before_tax: Amount
+    tax: Amount
+    total: Amount
+    seller_name: Text(200) = ""
+    seller_tax_id: Text(20) = ""
+    buyer_tax_id: Text(20) = ""
+    expected_version: int | None = Field(
+        None, ge=1, le=MAX_ID, description="the claim's version read; a newer one on the server: 409"
+    )
+
+
 class ClaimLineIn(_In):
     category: Ref = Field(description="an active expense category's id")
     description: Text(200)
@@ -72,10 +102,38 @@ class ClaimIn(_In):
     )
 
 
+class LineApproveIn(_In):
+    amount: Amount = Field(description="what the line is approved at: at most the claimed amount; 0 rejects it")
+    reason: Text(300) = Field("", description="required when less than claimed")
+
+
 class PayIn(_In):
     date: Text(10) = Field(description="YYYY-MM-DD")
     method: Text(40)
     reference: Text(100) = ""
+
+
+class InvoiceFieldsOut(Schema):
+    """What a file said, each field as the claim takes it ("" when not read): date YYYY-MM-DD, money "106.00"."""
+
+    code: str
+    number: str
+    date: str
+    amount_before_tax: str
+    tax: str
+    total: str
+    seller_name: str
+    seller_tax_id: str
+    buyer_name: str
+    buyer_tax_id: str
+    check_code: str
+
+
+class InvoiceReadingOut(Schema):
+    kind: str = Field(description="xml (数电票 EInvoice) or ofd")
+    fields: InvoiceFieldsOut
+    missing: list[str] = Field(description="the fields that could not be read (names as in `fields`)")
+    notes: list[str] = Field(description="what to check before saving: computed amounts, a buyer not our company")
 
 
 class InvoiceOut(Schema):
@@ -121,43 +179,20 @@ class ClaimSummaryOut(Schema):
     paid_at: datetime.datetime | None
 
 
+class ClaimWarningOut(Schema):
+    invoice: int
+    message: str
+
+
 class ClaimOut(ClaimSummaryOut):
     can_edit: bool = Field(description="the caller may change the lines now")
     lines: list[ClaimLineOut]
+    warnings: list[ClaimWarningOut] = Field(
+        description="policy 5.2.2: invoices likely claimed twice (same host department, category, date and total "
+        "on another live claim) — a warning, not an error"
+    )
     payment: PaymentOut | None
     approval: ApprovalOut | None = Field(description="null until first submitted (policy 5.2.2)")
-
-
-def _money(value) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
-def _approval(claim) -> dict | None:
-    instance = (
-        ApprovalInstance.objects.filter(document_type=CLAIM_DOCUMENT, document_id=claim.pk)
-        .only("id", "status", "round")
-        .first()
-    )
-    if instance is None:
-        return None
-    tasks = (
-        ApprovalTask.objects.filter(instance=instance, round=F("instance__round"))
-        .exclude(status=ApprovalTaskStatus.CANCELLED)
-        .select_related("step", "assignee", "acting_for")
-        .order_by("step__order", "id")
-    )
-    steps = [
-        {
-            "name": task.step.name,
-            "approver": task.assignee.username,
-            "acting_for": task.acting_for.username if task.acting_for_id else None,
-            "decision": task.status,
-            "comment": task.comment,
-            "decided_at": local(task.decided_at),
-        }
-        for task in tasks
-    ]
-    return {"status": instance.status, "round": instance.round, "steps": steps}
 
 
 def _summary(claim) -> dict:
@@ -165,8 +200,8 @@ def _summary(claim) -> dict:
         "id": claim.pk,
         "reception": claim.reception_id,
         "status": claim.status,
-        "total_claimed": _money(claim.total_claimed),
-        "total_approved": _money(claim.total_approved),
+        "total_claimed": money_str(claim.total_claimed),
+        "total_approved": money_str(claim.total_approved),
         "version": claim.version,
         "submitted_at": local(claim.submitted_at),
         "approved_at": local(claim.approved_at),
@@ -191,8 +226,11 @@ def _claim_detail(user, claim_id: int) -> dict:
         .get()
     )
     payment = getattr(claim, "payment", None)
+    claim.reception = reception
+    warnings = claim_duplicate_warnings(claim)
     return {
         **_summary(claim),
+        "warnings": [{"invoice": invoice, "message": message} for invoice, message in warnings.items()],
         "can_edit": is_money_editor(user, reception) and claim.status in CLAIM_EDITABLE,
         "lines": [
             {
@@ -200,8 +238,8 @@ def _claim_detail(user, claim_id: int) -> dict:
                 "category": line.category_id,
                 "category_name": line.category.name,
                 "description": line.description,
-                "amount_claimed": _money(line.amount_claimed),
-                "amount_approved": _money(line.amount_approved),
+                "amount_claimed": money_str(line.amount_claimed),
+                "amount_approved": money_str(line.amount_approved),
                 "rejected_reason": line.rejected_reason,
                 "invoices": [
                     {
@@ -209,9 +247,9 @@ def _claim_detail(user, claim_id: int) -> dict:
                         "code": invoice.code,
                         "number": invoice.number,
                         "date": invoice.date,
-                        "amount_before_tax": _money(invoice.amount_before_tax),
-                        "tax": _money(invoice.tax),
-                        "total": _money(invoice.total),
+                        "amount_before_tax": money_str(invoice.amount_before_tax),
+                        "tax": money_str(invoice.tax),
+                        "total": money_str(invoice.total),
                         "seller_name": invoice.seller_name,
                         "seller_tax_id": invoice.seller_tax_id,
                         "buyer_tax_id": invoice.buyer_tax_id,
@@ -225,7 +263,7 @@ def _claim_detail(user, claim_id: int) -> dict:
         "payment": (
             {"date": payment.date, "method": payment.method, "reference": payment.reference} if payment else None
         ),
-        "approval": _approval(claim),
+        "approval": approval_json(CLAIM_DOCUMENT, claim.pk),
     }
 
 
@@ -294,6 +332,20 @@ def claim_withdraw_endpoint(request, claim_id: int):
     return _claim_detail(request.auth, claim_id)
 
 
+@router.post(f"{CLAIM}/lines/{{int:line_id}}/approve", response={200: ClaimOut, **WRITE_ERRORS}, summary="核定明细金额")
+def claim_line_approve_endpoint(request, claim_id: int, line_id: int, payload: LineApproveIn):
+    """policy 5.2.2: at the finance audit step, its auditor sets what a line is approved at — never more than
+    claimed, with a reason when less (0 with a reason rejects the line). 403 for anyone else; 404 for a line that
+    is not on this claim."""
+    _readable_claim(request.auth, claim_id)
+    if not ClaimLine.objects.filter(pk=line_id, claim_id=claim_id).exists():
+        raise NotFound(_("找不到该报销明细。"))
+    line_approve_amount(
+        line_id=line_id, by=request.auth, amount=payload.amount, reason=payload.reason, ip=client_ip(request)
+    )
+    return _claim_detail(request.auth, claim_id)
+
+
 @router.post(f"{CLAIM}/pay", response={200: ClaimOut, **WRITE_ERRORS}, summary="登记付款")
 def claim_pay_endpoint(request, claim_id: int, payload: PayIn):
     """policy 5.2.3: finance records the payment of an approved claim (403 for anyone else, 409 unless approved
@@ -308,3 +360,73 @@ def claim_pay_endpoint(request, claim_id: int, payload: PayIn):
         ip=client_ip(request),
     )
     return _claim_detail(request.auth, claim_id)
+
+
+def _limit_upload(run):
+    """Stop reading an uploaded file past the invoice limit (20 MB) while the body is parsed: a 50-MB upload is
+    dropped, never written out, and answered with a 413 (see _upload)."""
+
+    @functools.wraps(run)
+    def wrapper(request, *args, **kwargs):
+        request.upload_handlers.insert(0, SizeLimitUploadHandler(request, limit=MAX_FILE_BYTES))
+        return run(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _upload(request, file):
+    if getattr(request, "upload_too_large", False):
+        raise FileTooLarge(too_large_message(), errors={"file": [too_large_message()]})
+    if file is None:
+        raise ValidationFailed(_("请上传发票文件。"), errors={"file": [_("请上传发票文件。")]})
+    return file
+
+
+FILE_PART = File(None, description="the invoice file (PDF, OFD, XML, PNG or JPG, at most 20 MB); required")
+
+
+@router.post(
+    "/invoices/read",
+    response={200: InvoiceReadingOut, **error_responses(400, 401, 413, 422)},
+    summary="读取发票文件",
+)
+@decorate_view(_limit_upload)
+def invoice_read_endpoint(request, file: UploadedFile = FILE_PART):
+    """policy 5.2.2: the fields an XML (数电票) or OFD invoice file holds, for the caller to confirm before saving
+    the invoice (nothing is saved). 422 for a file that is not an invoice file (a forged type, an OFD that is not
+    one, a zip bomb) or one that cannot be read (PDF, images); 413 over 20 MB."""
+    upload = _upload(request, file)
+    reading = invoice_read(content=upload_bytes(upload), name=upload.name or "")
+    return {
+        "kind": reading.kind,
+        "fields": reading.as_strings(),
+        "missing": list(reading.missing),
+        "notes": invoice_reading_notes(reading),
+    }
+
+
+@router.post(
+    f"{CLAIM}/lines/{{int:line_id}}/invoices",
+    response={201: ClaimOut, **WRITE_ERRORS},
+    summary="上传发票",
+)
+@decorate_view(_limit_upload)
+def claim_invoice_upload_endpoint(
+    request, claim_id: int, line_id: int, payload: Form[InvoiceUploadIn], file: UploadedFile = FILE_PART
+):
+    """policy 5.2.2: one more invoice with its file (multipart: the fields and `file`) on a line of a draft or
+    returned claim (requester and lead only). 409 once submitted or when `expected_version` is not the current
+    one; 422 for a bad amount, number, date or buyer, a forged file, an invoice or file already claimed; 413 over
+    20 MB. Nothing is saved unless all of it is right."""
+    _readable_claim(request.auth, claim_id)
+    upload = _upload(request, file)
+    data = payload.model_dump(exclude={"expected_version"})
+    claim_invoice_add(
+        claim_id=claim_id,
+        line_id=line_id,
+        by=request.auth,
+        data={**data, "file": upload},
+        expected_version=payload.expected_version,
+        ip=client_ip(request),
+    )
+    return Status(201, _claim_detail(request.auth, claim_id))

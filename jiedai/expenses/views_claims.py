@@ -1,8 +1,10 @@
 """The reimbursement pages (policy 5.2): a visit's claims, and one claim — its lines with their invoices beside the
 approved budget per category (5.2.1), the approval (the host head, finance, the leader and the GM decide from here;
 finance approves a line lower with its reason and records the payment, 5.2.2–5.2.3), the history; its editors
-(draft or returned) change the lines and invoices and submit or withdraw. Every view goes through expenses.access
-(outsiders 404, readers writing 403); the services' errors come back on the page."""
+(draft or returned) change the lines and invoices and submit or withdraw; an XML or OFD invoice file fills its row
+in (htmx "读取发票", for the user to confirm). Every view goes through expenses.access (outsiders 404, readers
+writing 403); the services' errors come back on the page. Uploads are capped while the body is read (a 50-MB file
+is dropped, never written out, and answered with a 413)."""
 
 from collections import defaultdict
 from decimal import Decimal
@@ -13,28 +15,34 @@ from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiedai.approvals.forms import DecisionForm
 from jiedai.approvals.models import StepKind
 from jiedai.approvals.presentation import approval_view
 from jiedai.approvals.selectors import instance_for
-from jiedai.core.errors import ValidationFailed
+from jiedai.core.errors import ConflictError, ValidationFailed
 from jiedai.core.web import client_ip, describe, domain_errors
 from jiedai.expenses.access import CLAIM_DOCUMENT, get_reception_for_money, is_money_editor
-from jiedai.expenses.forms_claims import ClaimRowFormSet, LineApproveForm, PaymentForm, rows_initial
+from jiedai.expenses.forms_claims import ClaimRowForm, ClaimRowFormSet, LineApproveForm, PaymentForm, rows_initial
 from jiedai.expenses.models import CLAIM_EDITABLE, Claim, ClaimLine, ClaimStatus, ExpenseCategory, Invoice
 from jiedai.expenses.services.claims import (
     claim_create,
+    claim_duplicate_warnings,
     claim_pay,
     claim_save_lines,
     claim_submit,
     claim_withdraw,
+    claims_today,
+    invoice_reading_notes,
     line_approve_amount,
 )
+from jiedai.expenses.services.invoice_reading import MAX_FILE_BYTES, invoice_read, too_large_message, upload_bytes
 from jiedai.expenses.services.overrun import allowance, claimed
 from jiedai.org.models import Role
 from jiedai.org.selectors import user_has_role
+from jiedai.planning.uploads import SizeLimitUploadHandler
 
 PREFIX = "rows"
 
@@ -160,23 +168,40 @@ def _budget_comparison(reception, claim, names: dict) -> list[dict]:
     return rows
 
 
+def _limit_uploads(request) -> None:
+    """Stop reading any file past the invoice limit (policy 5.2.2: 20 MB), before anything reads the body — the
+    CSRF check included, so the views below check the token themselves (csrf_protect inside csrf_exempt)."""
+    if request.method == "POST":
+        request.upload_handlers.insert(0, SizeLimitUploadHandler(request, limit=MAX_FILE_BYTES))
+
+
+@csrf_exempt
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors(back=_claim_back)
 def claim_view(request, pk, claim_id):
+    _limit_uploads(request)
+    return _claim_page(request, pk, claim_id)
+
+
+@csrf_protect
+@domain_errors(back=_claim_back)
+def _claim_page(request, pk, claim_id):
     reception = get_reception_for_money(request.user, pk, write=request.method == "POST")
     claim = _get_claim(reception, claim_id)
     every = list(ExpenseCategory.objects.all())
     categories = [c for c in every if c.is_active]
     is_editor = is_money_editor(request.user, reception)
     can_edit = is_editor and claim.status in CLAIM_EDITABLE
-    formset = None
+    formset, status = None, 200
     if request.method == "POST":
         if not can_edit:
             messages.error(request, _("报销单已提交，不能再修改；如需修改请由审批人退回。"))
             return redirect("expenses:claim", pk=reception.pk, claim_id=claim.pk)
         formset = _formset(claim, categories, request.POST, request.FILES)
-        if _save(request, claim, formset):
+        if getattr(request, "upload_too_large", False):  # the handler dropped the file: save nothing, say why
+            messages.error(request, too_large_message())
+            status = 413
+        elif _save(request, claim, formset):
             messages.success(request, _("报销单已保存。"))
             return redirect("expenses:claim", pk=reception.pk, claim_id=claim.pk)
     elif can_edit:
@@ -209,10 +234,64 @@ def claim_view(request, pk, claim_id):
         "auditing": auditing,
         "paying": paying and paid is None,
         "payment": paid,
-        "payment_form": PaymentForm(),
+        "payment_form": PaymentForm(initial={"date": claims_today().isoformat()}),  # paid today, as a rule
         "history": claim.history.select_related("actor").order_by("-at", "-id")[:30],
+        "duplicate_warnings": _mark_duplicates(claim, formset),  # policy 5.2.2: likely duplicates, a warning
     }
-    return render(request, "expenses/claim.html", context)
+    return render(request, "expenses/claim.html", context, status=status)
+
+
+def _mark_duplicates(claim, formset) -> dict[int, str]:
+    """policy 5.2.2: the likely duplicates (a warning, not an error), put on the invoices shown and on their rows in
+    the form, for the requester and the approvers alike."""
+    warnings = claim_duplicate_warnings(claim)
+    for line in claim.lines.all():
+        for invoice in line.invoices.all():
+            invoice.duplicate_warning = warnings.get(invoice.pk)
+    for form in formset.forms if formset is not None else ():
+        invoice_id = str(form.initial.get("invoice_id") or "")
+        form.duplicate_warning = warnings.get(int(invoice_id)) if invoice_id.isdigit() else None
+    return warnings
+
+
+@csrf_exempt
+@login_required
+@require_POST
+def claim_invoice_read_view(request, pk, claim_id):
+    _limit_uploads(request)
+    return _invoice_read(request, pk, claim_id)
+
+
+@csrf_protect
+@domain_errors(back=_claim_back)
+def _invoice_read(request, pk, claim_id):
+    """htmx "读取发票" (policy 5.2.2): one row's invoice fields filled from the XML or OFD file chosen in it, for the
+    user to confirm and save with the form (the file stays in its input); nothing is saved here. What could not be
+    read, or why the file cannot be read, is said in the row; a failed read leaves what the user typed alone."""
+    reception = get_reception_for_money(request.user, pk, write=True)
+    claim = _get_claim(reception, claim_id)
+    if claim.status not in CLAIM_EDITABLE:
+        raise ConflictError(_("报销单已提交，不能再修改；如需修改请由审批人退回。"))
+    row = request.POST.get("row", "")
+    row = row if row.isdigit() and len(row) <= 3 else "0"
+    upload = request.FILES.get(f"{PREFIX}-{row}-file")
+    form = ClaimRowForm(prefix=f"{PREFIX}-{row}")
+    context = {"form": form, "read_error": None, "reading": None}
+    try:
+        if getattr(request, "upload_too_large", False):
+            raise ValidationFailed(too_large_message())
+        if upload is None:
+            raise ValidationFailed(_("请先选择要读取的发票文件（XML 或 OFD）。"))
+        reading = invoice_read(content=upload_bytes(upload), name=upload.name or "")
+    except ValidationFailed as exc:
+        context["read_error"] = (exc.errors.get("file") or [exc.message])[0]
+        response = render(request, "expenses/_claim_invoice_fields.html#read-note", context)
+        response["HX-Retarget"] = f"#invoice-read-note-{form.prefix}"  # only the note: keep the typed fields
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    form.initial = reading.as_strings()
+    context.update(reading=reading, notes=invoice_reading_notes(reading))
+    return render(request, "expenses/_claim_invoice_fields.html", context)
 
 
 @login_required

@@ -1,16 +1,20 @@
 """Writes for reimbursement (policy 5.2): claims by category with their invoices, checked on entry (amounts add
-up, number format, date around the visit, never the same invoice or file twice), submitted through the
+up, number format, date around the visit and never in the future, the buyer is our company, never the same
+invoice or file twice; a likely duplicate is a warning), submitted through the
 reimbursement flow (seeded as data: host head → finance audit → supervising leader → general manager → finance
 pays, 5.2.2–5.2.3), locked once submitted and paid only when finance records the payment."""
 
 import hashlib
 import re
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Max, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +38,7 @@ from jiedai.expenses.models import (
     Payment,
 )
 from jiedai.expenses.services.budgets import money
+from jiedai.expenses.services.invoice_reading import InvoiceReading, invoice_file_check, upload_bytes
 from jiedai.expenses.services.overrun import check_claim
 from jiedai.org.models import Role
 from jiedai.org.selectors import user_has_role
@@ -43,19 +48,10 @@ FLOW_CODE = "reimbursement"
 
 MAX_LINES = 200
 MAX_INVOICES_PER_LINE = 50
-MAX_FILE_BYTES = 20 * 1024 * 1024
 CLASSIC_NUMBER, DIGITAL_NUMBER = 8, 20
 CODE_RE = re.compile(r"^\d{10}(\d{2})?$")  # classic invoice codes: 10 or 12 digits
 TAX_ID_RE = re.compile(r"^[0-9A-Z]{15,20}$")
-# What the policy accepts as an invoice file (PDF, OFD, XML or an image), told by its first bytes, not its name.
-FILE_SIGNATURES = (
-    (b"%PDF-", "pdf"),
-    (b"PK\x03\x04", "ofd"),
-    (b"<?xml", "xml"),
-    (b"\xef\xbb\xbf<?xml", "xml"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpg"),
-)
+ENDED = (ClaimStatus.REJECTED, ClaimStatus.WITHDRAWN)  # claims that no longer hold their invoices
 
 
 def dedup_key(code: str, number: str) -> str:
@@ -112,36 +108,84 @@ def _visit_window(reception):
     return start - days, end + days
 
 
+def claims_today() -> date:
+    """Today in Asia/Shanghai: no invoice is dated after it, nor after the claim's submission (policy 5.2.2).
+    One function, so tests of claims entered ahead of their (future) visits can move the clock."""
+    return timezone.now().astimezone(LOCAL_TZ).date()
+
+
+@dataclass(frozen=True)
+class EntryRules:
+    """What a claim's invoices are checked against (policy 5.2.2), read once per save."""
+
+    window: tuple[date, date] | None  # the visit ± the run-time window
+    today: date
+    company_tax_id: str  # our 统一社会信用代码; empty: the buyer is not checked
+
+    @classmethod
+    def for_claim(cls, claim) -> "EntryRules":
+        return cls(
+            window=_visit_window(claim.reception),
+            today=claims_today(),
+            company_tax_id=get_setting("company_tax_id").upper(),
+        )
+
+
+def buyer_mismatch(buyer_tax_id: str, company_tax_id: str) -> str | None:
+    """policy 5.2.2: an invoice that names its buyer must name our company (the company_tax_id setting)."""
+    if buyer_tax_id and company_tax_id and buyer_tax_id.upper() != company_tax_id:
+        return _("发票购买方纳税人识别号 %(buyer)s 与本公司 %(company)s 不一致，抬头不是本公司的发票不能报销。") % {
+            "buyer": buyer_tax_id.upper(),
+            "company": company_tax_id,
+        }
+    return None
+
+
+def invoice_reading_notes(reading: InvoiceReading) -> list[str]:
+    """What the user should check before confirming what a file said (policy 5.2.2): the reading's own notes,
+    then whether the buyer is our company — by tax ID (the entry check will refuse another), else by name."""
+    notes = list(reading.notes)
+    company_tax_id = get_setting("company_tax_id").upper()
+    buyer_tax_id = reading.fields.get("buyer_tax_id", "")
+    mismatch = buyer_mismatch(buyer_tax_id, company_tax_id)
+    if mismatch:
+        notes.append(mismatch)
+    elif not (buyer_tax_id and company_tax_id):
+        company_name, buyer_name = get_setting("company_name"), reading.fields.get("buyer_name", "")
+        if company_name and buyer_name and buyer_name != company_name:
+            notes.append(
+                _("发票的购买方名称“%(buyer)s”与本公司名称“%(company)s”不一致，请核对。")
+                % {"buyer": buyer_name, "company": company_name}
+            )
+    return notes
+
+
 def _read_file(upload, errors, key):
-    """The file's bytes if it is a PDF, OFD, XML or image of at most 20 MB, else an error."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_FILE_BYTES:
-        errors.setdefault(key, []).append(_("发票文件不能超过 20 MB。"))
-        return None
-    upload.seek(0)
-    content = upload.read(MAX_FILE_BYTES + 1)
-    if len(content) > MAX_FILE_BYTES:
-        errors.setdefault(key, []).append(_("发票文件不能超过 20 MB。"))
-        return None
-    if not any(content.startswith(signature) for signature, _kind in FILE_SIGNATURES):
-        errors.setdefault(key, []).append(_("发票文件必须是 PDF、OFD、XML 或图片（PNG、JPG）。"))
+    """The file's bytes if it is an invoice file — PDF, OFD, XML or an image of at most 20 MB, told by its content
+    and matching its name's extension, an OFD a real one and no zip bomb — else an error."""
+    try:
+        content = upload_bytes(upload)
+        invoice_file_check(content=content, name=getattr(upload, "name", "") or "")
+    except ValidationFailed as exc:
+        errors.setdefault(key, []).extend(exc.errors.get("file") or [exc.message])
         return None
     return content
 
 
-def _parse_date(value, errors, key):
+def _parse_date(value, errors, key, message=None):
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     try:
         return date.fromisoformat(str(value or ""))
     except ValueError:
-        errors.setdefault(key, []).append(_("请填写正确的开票日期。"))
+        errors.setdefault(key, []).append(message or _("请填写正确的开票日期。"))
         return None
 
 
-def _clean_invoice(data, *, key, errors, window, kept: dict) -> Invoice | None:
+def _clean_invoice(data, *, key, errors, rules: EntryRules, kept: dict) -> Invoice | None:
     """One invoice's data (policy 5.2.2): number 8 digits (classic, with its code) or 20 (fully digital, no
-    code), amount + tax = total, dated within the visit's window; its file read and hashed."""
+    code), amount + tax = total, dated within the visit's window and not in the future, bought by our company
+    when it says who bought; its file read and hashed."""
     before = len(errors.get(key, []))
     code = str(data.get("code") or "").strip()
     number = str(data.get("number") or "").strip()
@@ -152,7 +196,13 @@ def _clean_invoice(data, *, key, errors, window, kept: dict) -> Invoice | None:
     elif len(number) == DIGITAL_NUMBER and code:
         errors.setdefault(key, []).append(_("全电发票没有发票代码，请留空。"))
     invoice_date = _parse_date(data.get("date"), errors, key)
-    if invoice_date is not None and window is not None and not window[0] <= invoice_date <= window[1]:
+    window = rules.window
+    if invoice_date is not None and invoice_date > rules.today:
+        errors.setdefault(key, []).append(
+            _("开票日期 %(date)s 晚于今天（%(today)s），不能报销未来日期的发票。")
+            % {"date": invoice_date, "today": rules.today}
+        )
+    elif invoice_date is not None and window is not None and not window[0] <= invoice_date <= window[1]:
         errors.setdefault(key, []).append(
             _("开票日期须在来访期间前后的 %(start)s 至 %(end)s 之间。") % {"start": window[0], "end": window[1]}
         )
@@ -173,6 +223,8 @@ def _clean_invoice(data, *, key, errors, window, kept: dict) -> Invoice | None:
         value = str(data.get(field) or "").strip().upper()
         if value and not TAX_ID_RE.match(value):
             errors.setdefault(key, []).append(_("%s应为 15 到 20 位数字或大写字母。") % label)
+        elif field == "buyer_tax_id" and (mismatch := buyer_mismatch(value, rules.company_tax_id)):
+            errors.setdefault(key, []).append(mismatch)
         tax_ids[field] = value
     file, sha256 = None, ""
     if data.get("file") is not None:
@@ -246,7 +298,7 @@ def _clean_lines(claim, lines) -> list[tuple[ClaimLine, list[Invoice]]]:
     if not isinstance(lines, list) or len(lines) > MAX_LINES:
         raise ValidationFailed(_("报销明细有误。"), errors={"lines": [_("最多 %s 行。") % MAX_LINES]})
     categories = {c.pk: c for c in ExpenseCategory.objects.filter(is_active=True)}
-    window = _visit_window(claim.reception)
+    rules = EntryRules.for_claim(claim)
     kept = {
         pk: (file, sha)
         for pk, file, sha in Invoice.objects.filter(line__claim=claim)
@@ -277,7 +329,7 @@ def _clean_lines(claim, lines) -> list[tuple[ClaimLine, list[Invoice]]]:
             if not isinstance(invoice_data, dict):
                 errors.setdefault(invoice_key, []).append(_("发票信息有误。"))
                 continue
-            invoice = _clean_invoice(invoice_data, key=invoice_key, errors=errors, window=window, kept=kept)
+            invoice = _clean_invoice(invoice_data, key=invoice_key, errors=errors, rules=rules, kept=kept)
             if invoice is not None:
                 cleaned.append(invoice)
                 pending.append((invoice_key, invoice))
@@ -289,26 +341,16 @@ def _clean_lines(claim, lines) -> list[tuple[ClaimLine, list[Invoice]]]:
     return clean
 
 
-@transaction.atomic
-def claim_save_lines(*, claim_id: int, by, lines: list[dict], expected_version: int | None = None, ip=None) -> Claim:
-    """Replace a draft's (or returned claim's) lines with their invoices (policy 5.2.1–5.2.2). Each line:
-    category, description, amount_claimed and `invoices` (dicts: code, number, date, amount_before_tax, tax, total,
-    seller_name, seller_tax_id, buyer_tax_id, file — or the `id` of an invoice already on this claim to keep its
-    file). `expected_version` turns a lost update into a conflict."""
+def _lock_editable(*, claim_id, by, expected_version: int | None) -> Claim:
     claim = _lock(claim_id=claim_id, by=by)
     if claim.status not in CLAIM_EDITABLE:  # policy 5.2.3: locked once submitted; changes go through return
         raise ConflictError(_("报销单已提交，不能再修改；如需修改请由审批人退回。"))
     if expected_version is not None and expected_version != claim.version:
         raise ConflictError(_("报销单已在别处被修改，请刷新后再编辑。"))
-    clean = _clean_lines(claim, lines)
-    ClaimLine.objects.filter(claim=claim).delete()  # the old invoices go with their lines, freeing their keys
-    invoices = []
-    for line, line_invoices in clean:
-        line.claim = claim
-        line.save()
-        for invoice in line_invoices:
-            invoice.line = line
-            invoices.append(invoice)
+    return claim
+
+
+def _save_invoices(claim, invoices: list[Invoice]) -> None:
     try:
         with transaction.atomic():  # the unique key is the last line of defence when two claims race
             for invoice in invoices:
@@ -327,6 +369,25 @@ def claim_save_lines(*, claim_id: int, by, lines: list[dict], expected_version: 
         raise ValidationFailed(
             _("请检查标红的报销明细和发票。"), errors={"invoices": [_duplicate_message(invoice, holder[1])]}
         ) from None
+
+
+@transaction.atomic
+def claim_save_lines(*, claim_id: int, by, lines: list[dict], expected_version: int | None = None, ip=None) -> Claim:
+    """Replace a draft's (or returned claim's) lines with their invoices (policy 5.2.1–5.2.2). Each line:
+    category, description, amount_claimed and `invoices` (dicts: code, number, date, amount_before_tax, tax, total,
+    seller_name, seller_tax_id, buyer_tax_id, file — or the `id` of an invoice already on this claim to keep its
+    file). `expected_version` turns a lost update into a conflict."""
+    claim = _lock_editable(claim_id=claim_id, by=by, expected_version=expected_version)
+    clean = _clean_lines(claim, lines)
+    ClaimLine.objects.filter(claim=claim).delete()  # the old invoices go with their lines, freeing their keys
+    invoices = []
+    for line, line_invoices in clean:
+        line.claim = claim
+        line.save()
+        for invoice in line_invoices:
+            invoice.line = line
+            invoices.append(invoice)
+    _save_invoices(claim, invoices)
     claim.total_claimed = sum((line.amount_claimed for line, _i in clean), Decimal("0.00"))
     claim.version = F("version") + 1
     claim.save(update_fields=["total_claimed", "version", "updated_at"])
@@ -334,6 +395,81 @@ def claim_save_lines(*, claim_id: int, by, lines: list[dict], expected_version: 
     summary = _("报销合计 ¥%(total)s，发票 %(count)s 张") % {"total": claim.total_claimed, "count": len(invoices)}
     _history(claim, ClaimAction.UPDATED, by=by, summary=summary, ip=ip)
     return claim
+
+
+@transaction.atomic
+def claim_invoice_add(
+    *, claim_id: int, line_id: int, by, data: dict, expected_version: int | None = None, ip=None
+) -> Invoice:
+    """One more invoice, usually with its file, on a line of a draft (or returned) claim (policy 5.2.2): the same
+    entry checks as claim_save_lines, and never an invoice or file already on this claim or another one."""
+    claim = _lock_editable(claim_id=claim_id, by=by, expected_version=expected_version)
+    line = ClaimLine.objects.filter(pk=line_id, claim=claim).first()
+    if line is None:
+        raise NotFound(_("找不到该报销明细。"))
+    if line.invoices.count() >= MAX_INVOICES_PER_LINE:
+        raise ValidationFailed(_("每行最多 %s 张发票。") % MAX_INVOICES_PER_LINE)
+    key, errors = "invoice", {}
+    invoice = _clean_invoice(data, key=key, errors=errors, rules=EntryRules.for_claim(claim), kept={})
+    if invoice is not None:
+        on_claim = Invoice.objects.filter(line__claim=claim)
+        if on_claim.filter(dedup_key=invoice.dedup_key).exists():
+            errors.setdefault(key, []).append(_("发票 %s 在本报销单中重复填写。") % invoice.number)
+        if invoice.sha256 and on_claim.filter(sha256=invoice.sha256).exists():
+            errors.setdefault(key, []).append(_("同一个发票文件在本报销单中重复上传。"))
+        _check_duplicates(claim, [(key, invoice)], errors)
+    if errors:
+        raise ValidationFailed(_("请检查发票。"), errors=errors)
+    invoice.line = line
+    _save_invoices(claim, [invoice])
+    claim.version = F("version") + 1
+    claim.save(update_fields=["version", "updated_at"])
+    claim.refresh_from_db()
+    summary = _("%(line)s：添加发票 %(number)s（¥%(total)s）") % {
+        "line": line.description,
+        "number": invoice.number,
+        "total": invoice.total,
+    }
+    _history(claim, ClaimAction.UPDATED, by=by, summary=summary, ip=ip)
+    return invoice
+
+
+def claim_duplicate_warnings(claim) -> dict[int, str]:
+    """policy 5.2.2, Odoo's rule: an invoice of the same host department, category, date and total on another live
+    claim is likely the same expense claimed twice — a warning for the requester and the approvers, not an error
+    (two equal meals on one day happen). Invoice id → message. Reads the claim's lines and invoices as loaded
+    (prefetch them) and asks the database once, whatever their number."""
+    mine = [(line.category_id, invoice) for line in claim.lines.all() for invoice in line.invoices.all()]
+    if not mine:
+        return {}
+    others = (
+        Invoice.objects.exclude(line__claim=claim)
+        .exclude(line__claim__status__in=ENDED)
+        .filter(
+            line__claim__reception__host_department_id=claim.reception.host_department_id,
+            line__category_id__in={category for category, _i in mine},
+            date__in={invoice.date for _c, invoice in mine},
+            total__in={invoice.total for _c, invoice in mine},
+        )
+        .order_by("line__claim_id", "id")
+        .values_list("line__category_id", "date", "total", "number", "line__claim_id")
+    )
+    found = defaultdict(list)
+    for category, day, total, number, other_claim in others:
+        found[(category, day, total)].append((number, other_claim))
+    warnings = {}
+    for category, invoice in mine:
+        matches = found.get((category, invoice.date, invoice.total))
+        if matches:
+            number, other_claim = matches[0]
+            warnings[invoice.pk] = _(
+                "发票 %(number)s 与报销单 #%(claim)s 的发票 %(other)s 类别、日期和金额相同，可能重复报销。"
+            ) % {
+                "number": invoice.number,
+                "claim": other_claim,
+                "other": number,
+            }
+    return warnings
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -348,11 +484,19 @@ def claim_submit(*, claim_id: int, by, ip=None) -> Claim:
     claim = _lock(claim_id=claim_id, by=by)
     if claim.status not in CLAIM_EDITABLE:
         raise ConflictError(_("报销单已提交或已结束，不能再次提交。"))
-    lines = list(claim.lines.annotate(invoice_total=Sum("invoices__total")).order_by("position"))
+    lines = list(
+        claim.lines.annotate(invoice_total=Sum("invoices__total"), latest_invoice=Max("invoices__date")).order_by(
+            "position"
+        )
+    )
     if not lines:
         raise ValidationFailed(_("报销单还没有明细。"), errors={"lines": [_("请至少填写一行报销明细。")]})
-    errors = {}
+    errors, today = {}, claims_today()
     for line in lines:
+        if line.latest_invoice is not None and line.latest_invoice > today:  # policy 5.2.2: none after submission
+            errors.setdefault(f"lines.{line.position}", []).append(
+                _("开票日期 %(date)s 晚于提交日期 %(today)s。") % {"date": line.latest_invoice, "today": today}
+            )
         if line.invoice_total is None:
             errors.setdefault(f"lines.{line.position}", []).append(_("每行报销明细至少需要一张发票。"))
         elif line.amount_claimed > line.invoice_total:
@@ -466,7 +610,7 @@ def claim_pay(*, claim_id: int, by, date, method: str, reference: str = "", ip=N
     method = (method or "").strip()
     if not method:
         errors["method"] = [_("请填写付款方式。")]
-    pay_date = _parse_date(date, errors, "date")
+    pay_date = _parse_date(date, errors, "date", _("请填写正确的付款日期。"))
     if errors:
         raise ValidationFailed(_("付款信息不完整。"), errors=errors)
     if claim.status == ClaimStatus.PENDING_APPROVAL:
@@ -497,6 +641,14 @@ def claim_pay(*, claim_id: int, by, date, method: str, reference: str = "", ip=N
     return claim
 
 
+def _scan_for_anomalies(claim_id: int) -> None:
+    """Queued, so the approval does not wait for it; imported here, so the claim service does not load the scan.
+    If it fails, the daily scan (tasks.anomalies_daily) finds the same."""
+    from jiedai.expenses.tasks import anomalies_after_approval
+
+    anomalies_after_approval.delay(claim_id)
+
+
 class ClaimApprovalHandler:
     """The engine calls these inside its transaction when the claim's approval ends (policy 5.2.2–5.2.3)."""
 
@@ -525,6 +677,8 @@ class ClaimApprovalHandler:
 
     def on_approved(self, instance, *, by):
         self._finish(instance, ClaimStatus.APPROVED, ClaimAction.APPROVED, by=by)
+        # policy 5.3.2: look for anomalies in this visit's spending once the approval is committed.
+        transaction.on_commit(partial(_scan_for_anomalies, instance.document_id), robust=True)
 
     def on_rejected(self, instance, *, by):
         self._finish(instance, ClaimStatus.REJECTED, ClaimAction.REJECTED, by=by, comment=last_comment(instance))

@@ -5,7 +5,8 @@ says. The core matrix's `test_every_route_is_in_the_matrix` counts the routes li
 Who is who on the money (expenses.access): the requester (sales_rep, also the lead) is the only editor. Readers:
 the host head and supervising leader, the GM, finance and the superuser. Administration and the coordinating
 department (tech: its head and members) see the plan but not the money: 404, like the outsider (qa). Finance alone
-approves a claim line lower at its audit step and records the payment (policy 5.2.2–5.2.3)."""
+approves a claim line lower at its audit step and records the payment (policy 5.2.2–5.2.3). Reading an invoice file
+(POST /api/v1/invoices/read) saves nothing and tells nothing of the company's data: any signed-in user."""
 
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ def _api(rule: dict[str, str]) -> dict[str, str]:
 
 
 API_READ, API_EDIT, API_FINANCE = _api(READ), _api(EDIT), _api(FINANCE)
+API_ANYONE = {role: ("401" if role == "anonymous" else ALLOWED) for role in ROLES}
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ WEB_CASES = [
     Case("expenses:claim_line_approve", "POST", FINANCE, "claim_audit"),
     Case("expenses:claim_pay", "POST", FINANCE, "claim_approved"),
     Case("expenses:claim_invoice_file", "GET", READ, "claim_file"),
+    Case("expenses:claim_invoice_read", "POST", EDIT, "claim_draft"),  # policy 5.2.2: htmx, saves nothing
 ]
 BUDGET_API = "/api/v1/receptions/{reception_id}/budget"
 CLAIMS_API = "/api/v1/receptions/{reception_id}/claims"
@@ -117,6 +120,10 @@ API_CASES = [
     Case(f"POST {CLAIM_API}/submit", "POST", API_EDIT, "claim_draft"),
     Case(f"POST {CLAIM_API}/withdraw", "POST", API_EDIT, "claim_pending"),
     Case(f"POST {CLAIM_API}/pay", "POST", API_FINANCE, "claim_approved"),
+    Case(f"POST {CLAIM_API}/lines/{{line_id}}/approve", "POST", API_FINANCE, "claim_audit"),
+    # policy 5.2.2: multipart uploads (see _api_multipart)
+    Case(f"POST {CLAIM_API}/lines/{{line_id}}/invoices", "POST", API_EDIT, "claim_draft"),
+    Case("POST /api/v1/invoices/read", "POST", API_ANYONE),
 ]
 CASES = WEB_CASES + API_CASES
 WEB_ROUTES = {case.route for case in WEB_CASES}
@@ -271,6 +278,9 @@ def _path(case: Case, world: World) -> str:
         path = case.route.split(" ", 1)[1]
         reception = world.claim_reception if "/claims" in path else world.reception
         path = path.replace("{claim_id}", str(world.claim))
+        if "{line_id}" in path:
+            line = Claim.objects.get(pk=world.claim).lines.values_list("pk", flat=True).first()
+            path = path.replace("{line_id}", str(line))
         return re.sub(r"\{reception_id\}", str(reception), path)
     if case.route.startswith("expenses:claim"):
         kwargs = {"pk": world.claim_reception}
@@ -291,6 +301,20 @@ def _api_body(case: Case, world: World) -> dict | None:
         return {"lines": [_line(world.category)]}
     if case.route.endswith("/pay"):
         return {"date": "2026-12-01", "method": "银行转账", "reference": "矩阵"}
+    if case.route.endswith("/approve"):
+        return {"amount": "50.00", "reason": "矩阵：核减"}
+    return None
+
+
+def _api_multipart(case: Case, world: World) -> dict | None:
+    """The form and file of the invoice uploads: an invoice the claim does not have yet, or an XML invoice to read."""
+    if case.route.endswith("/invoices/read"):
+        xml = "<EInvoice><TaxSupervisionInfo><InvoiceNumber>25312000000000000001</InvoiceNumber></TaxSupervisionInfo>"
+        return {"file": SimpleUploadedFile("fapiao.xml", (xml + "</EInvoice>").encode(), content_type="text/xml")}
+    if case.route.endswith("/invoices"):
+        invoice = {**_claim_lines(world, world.claim)[0]["invoices"][0], "number": str(40_000_000 + world.claim)}
+        content = b"%PDF-1.7\nupload " + str(world.claim).encode()
+        return {**invoice, "file": SimpleUploadedFile("fapiao.pdf", content, content_type="application/pdf")}
     return None
 
 
@@ -336,7 +360,10 @@ class TestBudgetMatrix:
             headers = {"Authorization": f"Bearer {world.tokens[role]}"} if ROLES[role] else {}
             body = _api_body(case, world)
             data = json.dumps(body) if body is not None else ""
-            response = browser.generic(case.method, path, data, content_type="application/json", headers=headers)
+            if (form := _api_multipart(case, world)) is not None:
+                response = browser.post(path, form, headers=headers)
+            else:
+                response = browser.generic(case.method, path, data, content_type="application/json", headers=headers)
         else:
             if ROLES[role]:
                 browser.force_login(world.users[role])
