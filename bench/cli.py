@@ -229,8 +229,13 @@ class Target:
         self.jobs: list[list] = [[] for _ in range(concurrency)]  # [reception id, booking body] for the book run
         self.login_error = self.token_error = None
         self.logistics_error = None if self.logistics else "no user with the administration role"
+        self.finance = prepared.get("finance") or {}
+        self.finance_sessions = [Session("127.0.0.1", server.port) for _ in range(concurrency)]
+        self.finance_error = None if self.finance else "no user with the finance role"
 
     def sessions_for(self, endpoint: ep.Endpoint) -> list[Session]:
+        if endpoint.user == "finance":
+            return self.finance_sessions
         return self.logistics_sessions if endpoint.user == "logistics" else self.sessions
 
     async def login(self):
@@ -257,10 +262,19 @@ class Target:
                 except (HttpError, OSError, asyncio.IncompleteReadError) as exc:
                     self.logistics_error = f"login of {self.logistics['username']} failed: {exc}"
 
+        async def finance(session):
+            async with limit:
+                try:
+                    await session.login(self.finance["username"], password)
+                except (HttpError, OSError, asyncio.IncompleteReadError) as exc:
+                    self.finance_error = f"login of {self.finance['username']} failed: {exc}"
+
         await asyncio.gather(*(one(s, r) for s, r in zip(self.sessions, self.reader_of, strict=True)))
         if self.logistics:
             await asyncio.gather(*(clerk(s) for s in self.logistics_sessions))
-        for error in (self.login_error, self.token_error, self.logistics_error):
+        if self.finance:
+            await asyncio.gather(*(finance(s) for s in self.finance_sessions))
+        for error in (self.login_error, self.token_error, self.logistics_error, self.finance_error):
             if error:
                 log(f"  [{self.size:,}] {error} (see {self.server.log_path})")
 
@@ -281,7 +295,7 @@ class Target:
                 reception_id, booking = self.jobs[index].pop()
                 path = endpoint.path.format(reception_id=reception_id)
                 return endpoint.method, path, json.dumps(booking).encode(), json_headers, endpoint.auth
-            path = ep.read_path(endpoint, reader, self.logistics, n=n, index=index)
+            path = ep.read_path(endpoint, reader, self.logistics, n=n, index=index, finance=self.finance)
             return endpoint.method, path, b"", None, endpoint.auth
 
         return make
@@ -290,7 +304,9 @@ class Target:
         """("ok", detail) if the page answers for real; ("missing", why) while it is still being built."""
         if endpoint.user == "logistics" and self.logistics_error:
             return "error", self.logistics_error
-        if endpoint.user != "logistics" and endpoint.auth == "session" and self.login_error:
+        if endpoint.user == "finance" and self.finance_error:
+            return "error", self.finance_error
+        if endpoint.user == "reader" and endpoint.auth == "session" and self.login_error:
             return "error", self.login_error
         if endpoint.auth == "bearer" and self.token_error:
             return "error", self.token_error
@@ -463,6 +479,18 @@ def prepare_book_pool(targets, results, args, secret, dbs) -> None:
 # --------------------------------------------------------------------------- report
 
 
+def export_summary(export: dict | None) -> str:
+    """The analytics' Excel export measured in-process (bench.worker prepare): time, peak memory, size."""
+    if not export:
+        return "not measured"
+    if export.get("status") != 200:
+        return f"status {export.get('status')}"
+    return (
+        f"{export['seconds']:.2f} s, peak Python memory {export['peak_mb']:.1f} MiB"
+        f" (RSS +{export['rss_growth_mb']:.0f} MiB), {export['bytes'] / 1024:,.0f} KiB, {export['rows']:,} visit rows"
+    )
+
+
 def fmt(value, pattern="{:,.1f}", missing="-") -> str:
     return missing if value is None else pattern.format(value)
 
@@ -497,10 +525,13 @@ def build_report(results: dict, prepared: dict, memory: dict, args) -> tuple[str
         mem = memory.get(size) or {}
         per_worker = ", ".join(fmt(w["peak_mb"], "{:.0f}") for w in mem.get("workers", []))
         lines.append(f"peak memory per worker at {size:,}: {per_worker} MiB (max {fmt(mem.get('peak_mb_max'))} MiB)")
+        export = (prepared.get(size) or {}).get("finance", {}).get("export")
+        if export:
+            lines.append(f"Excel export at {size:,}: {export_summary(export)}")
     checks = []
     big, small = sizes[-1], sizes[0] if len(sizes) > 1 else None
     for endpoint in ep.READS:
-        if endpoint.name not in results:
+        if endpoint.name not in results or not endpoint.read:
             continue
         at_big = results[endpoint.name].get(big, {})
         if at_big.get("status") != "ok":
@@ -584,6 +615,13 @@ def main(argv=None) -> int:
                     f"  {clerk['username']} (logistics queue {'/logistics/' + clerk['queue_query']}): first page"
                     f" {clerk['queue_rows']} rows {clerk['queue_kinds']}{'' if clerk['queue_full'] else ' (NOT FULL)'}"
                 )
+            finance = prepared[size].get("finance")
+            if finance:
+                log(
+                    f"  {finance['username']} (analytics {'/finance/analytics/' + finance['analytics_query']}):"
+                    f" {finance['visits']:,} visits, {finance['expense_lines']:,} expense lines in range"
+                )
+                log(f"  Excel export: {export_summary(finance.get('export'))}")
         targets = []
         for size, db in dbs.items():
             env = django_env(db.run_url, server=True, secret=secret, conn_max_age=args.conn_max_age)

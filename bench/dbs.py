@@ -23,7 +23,7 @@ def schema_hash() -> str:
     """Changes when any migration, the seed or Django changes: a cached database is then seeded again."""
     digest = hashlib.sha256()
     files = sorted((ROOT / "jiedai").glob("*/migrations/*.py"))
-    files += [ROOT / "bench" / "seed.py", ROOT / "bench" / "seed_planning.py"]
+    files += [ROOT / "bench" / name for name in ("seed.py", "seed_planning.py", "seed_expenses.py")]
     for path in files:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())

@@ -8,11 +8,14 @@ class Endpoint:
     name: str
     label: str
     method: str
-    # may use {deep_page}, {deep_before}, {id}, {plan_id}, {queue_query}, {task_id}, {reception_id}
+    # may use {deep_page}, {deep_before}, {id}, {plan_id}, {queue_query}, {analytics_query}, {task_id},
+    # {reception_id}
     path: str
     auth: str  # "none", "session" or "bearer"
     read: bool = True  # the bars apply to read pages
-    user: str = "reader"  # who the clients are: "reader" (the deputies) or "logistics" (administration's clerk)
+    # who the clients are: "reader" (the deputies), "logistics" (administration's clerk) or "finance" (finance's
+    # clerk, who sees all the money)
+    user: str = "reader"
 
 
 BARE = Endpoint("bare", "bare Django view", "GET", "/bench/bare", "none", read=False)
@@ -31,6 +34,20 @@ READS = [
     Endpoint("day_view", "plan itinerary (day view)", "GET", "/receptions/{plan_id}/plan/itinerary/", "session"),
     # Administration's queue (policy 3.2.3): today and the next 14 days, first page (see README: queue_query).
     Endpoint("queue", "logistics queue", "GET", "/logistics/{queue_query}", "session", user="logistics"),
+    # Finance's analytics (policy 5.3.2) over the seed's last 365 days, and the same as an Excel workbook (a
+    # download: measured, but the read-page bars do not apply).
+    Endpoint(
+        "analytics", "finance analytics", "GET", "/finance/analytics/{analytics_query}", "session", user="finance"
+    ),
+    Endpoint(
+        "export",
+        "finance analytics Excel export",
+        "GET",
+        "/finance/analytics/export.xlsx{analytics_query}",
+        "session",
+        read=False,
+        user="finance",
+    ),
 ]
 APPROVE = Endpoint(
     "approve", "approve decision (API)", "POST", "/api/v1/approvals/tasks/{task_id}/decide", "bearer", read=False
@@ -48,7 +65,15 @@ PROBE_BOOKING = {"kind": "venue", "venue": 1, "start": "2030-01-07T09:00:00+08:0
 PLACEHOLDER_BODY = "…".encode()
 
 
-def read_path(endpoint: Endpoint, reader: dict, logistics: dict | None = None, *, n: int = 0, index: int = 0) -> str:
+def read_path(
+    endpoint: Endpoint,
+    reader: dict,
+    logistics: dict | None = None,
+    *,
+    n: int = 0,
+    index: int = 0,
+    finance: dict | None = None,
+) -> str:
     """The URL of a read page for client `index`'s n-th request: ids rotate over what the reader may see."""
     details = reader.get("detail_ids") or [0]
     plans = reader.get("plan_ids") or [0]
@@ -59,4 +84,5 @@ def read_path(endpoint: Endpoint, reader: dict, logistics: dict | None = None, *
         id=details[turn % len(details)],
         plan_id=plans[turn % len(plans)],
         queue_query=(logistics or {}).get("queue_query", ""),
+        analytics_query=(finance or {}).get("analytics_query", ""),
     )

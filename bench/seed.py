@@ -663,11 +663,15 @@ def seed(n: int, *, random_seed: int = 20260101) -> dict:
     from bench.seed_planning import seed_plans
 
     planning = seed_plans(n, rng)
+    from bench.seed_expenses import seed_money
+
+    money = seed_money(rng)
     finish()
     return {
         "seconds": round(time.monotonic() - started, 1),
         "counts": table_counts(),
         "planning": planning,
+        "money": money,
         "seeded_on": today.isoformat(),
     }
 
@@ -690,6 +694,7 @@ def finish():
 
 def reset_sequences():
     """PostgreSQL sequences after inserts with explicit ids (SQLite's AUTOINCREMENT follows by itself)."""
+    from bench.seed_expenses import EXPENSE_MODELS
     from bench.seed_planning import PLANNING_MODELS
 
     if connection.vendor == "postgresql":
@@ -705,6 +710,7 @@ def reset_sequences():
                 CcRecord,
                 ReceptionHistory,
                 *PLANNING_MODELS,
+                *EXPENSE_MODELS,
             ],
         )
         with connection.cursor() as cursor:
@@ -713,6 +719,7 @@ def reset_sequences():
 
 
 def table_counts() -> dict:
+    from bench.seed_expenses import EXPENSE_MODELS
     from bench.seed_planning import PLANNING_MODELS
 
     return {
@@ -727,6 +734,7 @@ def table_counts() -> dict:
             ReceptionHistory,
             User,
             *PLANNING_MODELS,
+            *EXPENSE_MODELS,
         )
     }
 

@@ -278,13 +278,17 @@ def cmd_prepare(args) -> dict:
     if logistics:
         clients[("logistics", "session")] = Client()
         clients[("logistics", "session")].force_login(logistics.pop("user"))
+    finance = _finance_reader()
+    if finance:
+        clients[("finance", "session")] = Client()
+        clients[("finance", "session")].force_login(finance.pop("user"))
     queries = {}
     for endpoint in [FLOOR, *READS]:
         client = clients.get((endpoint.user, endpoint.auth))
         if client is None:
             queries[endpoint.name] = {"status": None, "detail": f"no {endpoint.user} user"}
             continue
-        path = read_path(endpoint, reader, logistics)
+        path = read_path(endpoint, reader, logistics, finance=finance)
         queries[endpoint.name] = measure(client, endpoint.method, path)
         queries[endpoint.name]["path"] = path
     queries["bare"] = measure(Client(), "GET", "/bench/bare")
@@ -295,6 +299,7 @@ def cmd_prepare(args) -> dict:
         "password": DEMO_PASSWORD,
         "readers": readers,
         "logistics": logistics,
+        "finance": finance,
         "planning": meta_read("planning"),
         "queries": queries,
     }
@@ -335,6 +340,90 @@ def _logistics_reader() -> dict | None:
         "queue_rows": len(page.rows),
         "queue_full": len(page.rows) == QUEUE_PAGE_SIZE and page.has_next,
         "queue_kinds": kinds,
+    }
+
+
+ANALYTICS_DAYS = 365
+
+
+def _finance_reader() -> dict | None:
+    """Finance's clerk (the demo company's fin_clerk holds the finance role and sees all the money) for the
+    analytics page and its Excel export, over the 365 days up to the seed's day (a cached database shows the same
+    range later), what that range holds, and the export measured once in-process: time and peak memory."""
+    import datetime
+
+    from django.utils import timezone
+
+    from jiedai.expenses.models import BudgetLine, ClaimLine, SupplementaryLine
+    from jiedai.org.models import Role
+    from jiedai.org.selectors import users_with_role
+    from jiedai.receptions.models import LOCAL_TZ, Reception, ReceptionStatus
+
+    holders = users_with_role(Role.FINANCE)
+    user = holders.filter(username="fin_clerk").first() or holders.first()
+    if user is None:
+        return None
+    seeded_on = meta_read("seeded_on")
+    end = datetime.date.fromisoformat(seeded_on) if seeded_on else timezone.now().astimezone(LOCAL_TZ).date()
+    start = end - datetime.timedelta(days=ANALYTICS_DAYS - 1)
+    starts = datetime.datetime.combine(start, datetime.time.min, tzinfo=LOCAL_TZ)
+    ends = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=LOCAL_TZ)
+    visits = Reception.objects.filter(status=ReceptionStatus.APPROVED, visit_start__gte=starts, visit_start__lt=ends)
+    lines = sum(
+        model.objects.filter(**{f"{path}__in": visits.values("pk")}).count()
+        for model, path in (
+            (BudgetLine, "budget__reception"),
+            (ClaimLine, "claim__reception"),
+            (SupplementaryLine, "supplementary__reception"),
+        )
+    )
+    query = f"?start={start.isoformat()}&end={end.isoformat()}"
+    export = _measure_export(user, "/finance/analytics/export.xlsx" + query)
+    export["rows"] = visits.count()  # the "各次接待" sheet: one row a visit in range
+    return {
+        "user": user,
+        "username": user.username,
+        "analytics_query": query,
+        "visits": visits.count(),
+        "expense_lines": lines,
+        "expense_lines_total": BudgetLine.objects.count()
+        + ClaimLine.objects.count()
+        + SupplementaryLine.objects.count(),
+        "export": export,
+    }
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _measure_export(user, path: str) -> dict:
+    """One Excel export through the whole stack: seconds, peak Python memory (tracemalloc) and RSS growth, bytes."""
+    import tracemalloc
+
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    rss = _rss_mb()
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = client.get(path)
+    size = sum(len(chunk) for chunk in response.streaming_content) if response.status_code == 200 else 0
+    seconds = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "status": response.status_code,
+        "path": path,
+        "seconds": round(seconds, 3),
+        "peak_mb": round(peak / 2**20, 1),
+        "rss_growth_mb": round(_rss_mb() - rss, 1),
+        "bytes": size,
     }
 
 

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 
 from jiedai.approvals.selectors import has_task_exists
 from jiedai.core.errors import Forbidden, NotFound
-from jiedai.expenses.models import Claim, SupplementaryBudget
-from jiedai.org.models import Role
-from jiedai.org.selectors import user_has_role
+from jiedai.expenses.models import Anomaly, Claim, SupplementaryBudget
+from jiedai.org.models import Department, Role
+from jiedai.org.selectors import departments_led_by, user_has_role
 from jiedai.receptions.models import Reception, ReceptionStatus
 
 BUDGET_DOCUMENT = "budget"
@@ -57,3 +57,73 @@ def get_reception_for_money(user, reception_pk, *, write: bool = False) -> Recep
     if write and not is_money_editor(user, reception):
         raise Forbidden(_("只有申请人和牵头负责人可以编制接待费用预算。"))
     return reception
+
+
+def analytics_departments_for(user) -> frozenset[int] | None:
+    """Whose spending the user may analyse (policy 5.3.2): None for all of it (finance, the general manager, the
+    superuser: sees_all_money), else the departments the user heads or supervises — an empty set for everyone
+    else, who gets 404 on the analytics page and API. One query at most (the roles are read once per request)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if sees_all_money(user):
+        return None
+    return frozenset(Department.objects.filter(departments_led_by(user)).values_list("pk", flat=True))
+
+
+def shows_analytics_link(user) -> bool:
+    """Whether the top navigation links to the finance analytics, without a query of its own: the roles are read
+    once per request (the navigation already asks), and the user's department is loaded by the navigation's menu
+    anyway. So finance, the general manager and the head of their own department get the link; a supervising leader
+    who heads no department of their own has none (telling would cost a query on every page) but may still open
+    the page (analytics_departments_for lets them in)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if sees_all_money(user):
+        return True
+    return bool(user.department_id) and user.department.head_id == user.pk
+
+
+# policy 5.3.2: finance's oversight — anomalies, their investigations, the business-entertainment tax summary.
+
+
+def anomalies_visible_to(user, queryset=None):
+    """Finance, the general manager and the superuser see every anomaly; a department's head and supervising leader
+    those of the department's visits (read only, as the analytics: analytics_departments_for); everyone else none."""
+    queryset = Anomaly.objects.all() if queryset is None else queryset
+    departments = analytics_departments_for(user)
+    if departments is None:
+        return queryset
+    return queryset.filter(reception__host_department_id__in=departments) if departments else queryset.none()
+
+
+def is_finance_or_superuser(user) -> bool:
+    """Finance investigates anomalies and enters the year's revenue (policy 5.3.2: 财务部门……及时进行调查和处理); the
+    superuser may too."""
+    return user.is_active and (user.is_superuser or user_has_role(user, Role.FINANCE))
+
+
+def get_anomaly_for_user(user, anomaly_pk, *, write: bool = False) -> Anomaly:
+    """The anomaly the user may read (else 404); write=True: finance or the superuser (else 403)."""
+    try:
+        anomaly_pk = int(anomaly_pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("找不到该费用异常。")) from None
+    anomaly = anomalies_visible_to(user).filter(pk=anomaly_pk).first()
+    if anomaly is None:
+        raise NotFound(_("找不到该费用异常。"))
+    if write and not is_finance_or_superuser(user):
+        raise Forbidden(_("只有财务人员可以调查和处理费用异常。"))
+    return anomaly
+
+
+def sees_tax_summary(user) -> bool:
+    """The company's yearly business-entertainment summary: finance, the general manager, the superuser."""
+    return user.is_authenticated and user.is_active and sees_all_money(user)
+
+
+def check_tax_summary(user, *, write: bool = False) -> None:
+    """404 for who may not see the summary; write=True (the year's revenue): finance or the superuser, else 403."""
+    if not sees_tax_summary(user):
+        raise NotFound(_("找不到该页面。"))
+    if write and not is_finance_or_superuser(user):
+        raise Forbidden(_("只有财务人员可以录入年度营业收入。"))

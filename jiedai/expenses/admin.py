@@ -5,21 +5,26 @@ from django.contrib import admin
 
 from jiedai.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from jiedai.expenses.models import (
+    Anomaly,
     Budget,
     Claim,
     ClaimHistory,
     ClaimLine,
     CostStandard,
     ExpenseCategory,
+    Investigation,
+    InvestigationHistory,
     Invoice,
     Payment,
+    YearRevenue,
+    YearRevenueHistory,
 )
 
 
 @admin.register(ExpenseCategory)
 class ExpenseCategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "position", "is_active"]
-    list_editable = ["position", "is_active"]
+    list_display = ["name", "code", "position", "is_active", "counts_as_entertainment"]
+    list_editable = ["position", "is_active", "counts_as_entertainment"]  # policy 5.3.2: the tax summary's 业务招待费
 
 
 @admin.register(CostStandard)
@@ -65,3 +70,41 @@ class InvoiceAdmin(ReadOnlyAdmin):
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["claim", "date", "method", "reference", "paid_by"]
+
+
+# policy 5.3.2: anomalies, investigations and the year's revenue change through their services, with history.
+
+
+class InvestigationHistoryInline(ReadOnlyInline):
+    model = InvestigationHistory
+    fields = ["at", "actor", "action", "version", "outcome", "findings", "actions"]
+    select_related = ["actor"]
+
+
+@admin.register(Anomaly)
+class AnomalyAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "kind", "subject", "reception", "status", "detected_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["reception"]
+    search_fields = ["subject", "reception__number"]
+
+
+@admin.register(Investigation)
+class InvestigationAdmin(ReadOnlyAdmin):
+    list_display = ["anomaly", "investigator", "outcome", "opened_at", "closed_at"]
+    list_filter = ["outcome"]
+    list_select_related = ["anomaly", "investigator"]
+    inlines = [InvestigationHistoryInline]
+
+
+class YearRevenueHistoryInline(ReadOnlyInline):
+    model = YearRevenueHistory
+    fields = ["at", "actor", "previous", "revenue"]
+    select_related = ["actor"]
+
+
+@admin.register(YearRevenue)
+class YearRevenueAdmin(ReadOnlyAdmin):
+    list_display = ["year", "revenue", "entered_by", "entered_at"]
+    list_select_related = ["entered_by"]
+    inlines = [YearRevenueHistoryInline]

@@ -26,22 +26,40 @@ class Breach:
     value: Decimal
 
 
+def applicable_standards(standards, importance: str) -> dict:
+    """Per (category, unit), the standard that applies at `importance`: the importance-specific one wins over the one
+    for all importances. `standards`: CostStandard rows, read once by the caller."""
+    applicable = {}
+    for standard in sorted(standards, key=lambda s: s.importance != ""):  # "" first: the specific one overwrites
+        if standard.importance in ("", importance):
+            applicable[(standard.category_id, standard.unit)] = standard
+    return applicable
+
+
+def line_breaches(lines, standards: dict, value_of) -> list[Breach]:
+    """The lines above a standard that applies to them (`standards` from applicable_standards); `value_of(line,
+    unit)` is what the standard reads from the line, or None where it cannot say."""
+    breaches = []
+    for line in lines:
+        for (category_id, unit), standard in standards.items():
+            if category_id != line.category_id:
+                continue
+            value = value_of(line, unit)
+            if value is not None and value > standard.limit:
+                breaches.append(Breach(line, standard, value))
+    return breaches
+
+
+def _budget_line_value(line, unit):
+    return line.unit_price if unit in PRICE_UNITS else line.amount
+
+
 def standard_breaches(budget) -> list[Breach]:
     """Lines above their standard, with the standard they break; the importance-specific standard wins over the
     one for all importances. Two queries."""
     importance = budget.reception.importance
-    standards = {}
-    for standard in CostStandard.objects.filter(importance__in=["", importance]).order_by("importance"):
-        standards[(standard.category_id, standard.unit)] = standard  # "" sorts first: the specific one overwrites
-    breaches = []
-    for line in budget.lines.select_related("category"):
-        for (category_id, unit), standard in standards.items():
-            if category_id != line.category_id:
-                continue
-            value = line.unit_price if unit in PRICE_UNITS else line.amount
-            if value is not None and value > standard.limit:
-                breaches.append(Breach(line, standard, value))
-    return breaches
+    standards = applicable_standards(CostStandard.objects.filter(importance__in=["", importance]), importance)
+    return line_breaches(budget.lines.select_related("category"), standards, _budget_line_value)
 
 
 def allowance_rows(reception) -> list[dict]:

@@ -11,6 +11,8 @@ urlpatterns = [
     path("receptions/<int:pk>/budget/submit/", views.budget_submit_view, name="budget_submit"),
     path("receptions/<int:pk>/budget/withdraw/", views.budget_withdraw_view, name="budget_withdraw"),
     path("", include("jiedai.expenses.urls_supplementary")),  # policy 5.3.1
+    path("", include("jiedai.expenses.urls_analytics")),  # policy 5.3.2: /finance/analytics/
+    path("", include("jiedai.expenses.urls_oversight")),  # policy 5.3.2: anomalies, entertainment tax
     path("", include("jiedai.expenses.urls_invoices")),  # policy 5.2.2: reading an invoice file
     # policy 5.2: reimbursement claims
     path("receptions/<int:pk>/claims/", views_claims.claims_view, name="claims"),

@@ -387,6 +387,8 @@ SUB_MATRICES = [
     "jiedai.planning.tests.test_permission_matrix",
     "jiedai.expenses.tests.test_permission_matrix",
     "jiedai.expenses.tests.test_supplementary_matrix",
+    "jiedai.expenses.tests.test_analytics_matrix",
+    "jiedai.expenses.tests.test_oversight_matrix",
 ]
 
 

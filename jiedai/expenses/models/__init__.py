@@ -17,9 +17,29 @@ from jiedai.expenses.models.claims import (
     Invoice,
     Payment,
 )
+from jiedai.expenses.models.oversight import (
+    Anomaly,
+    AnomalyKind,
+    AnomalyStatus,
+    Investigation,
+    InvestigationAction,
+    InvestigationHistory,
+    InvestigationOutcome,
+    YearRevenue,
+    YearRevenueHistory,
+)
 from jiedai.expenses.models.supplementary import SupplementaryBudget, SupplementaryHistory, SupplementaryLine
 
 __all__ = [
+    "Anomaly",
+    "AnomalyKind",
+    "AnomalyStatus",
+    "Investigation",
+    "InvestigationAction",
+    "InvestigationHistory",
+    "InvestigationOutcome",
+    "YearRevenue",
+    "YearRevenueHistory",
     "CLAIM_EDITABLE",
     "Claim",
     "ClaimAction",

@@ -13,6 +13,12 @@ class ExpenseCategory(models.Model):
     name = models.CharField(_("名称"), max_length=40, unique=True)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
+    # policy 5.3.2, the yearly tax summary: whether spending in this category is 业务招待费 under the enterprise
+    # income tax rule (60 % deductible, capped at 5‰ of revenue). Seeded per category (seeds.ENTERTAINMENT, with
+    # the reasons); administration changes it here.
+    counts_as_entertainment = models.BooleanField(
+        _("计入业务招待费"), default=False, help_text=_("企业所得税汇算时按业务招待费（60%、5‰ 上限）扣除。")
+    )
 
     class Meta:
         verbose_name = _("费用类别")
