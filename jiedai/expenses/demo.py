@@ -10,6 +10,7 @@ from jiedai.approvals.services import approval_task_decide
 from jiedai.expenses.demo_history import replay_year
 from jiedai.expenses.models import Budget, CostStandard, ExpenseCategory
 from jiedai.expenses.seeds import ensure_categories
+from jiedai.expenses.services.anomalies import anomalies_scan
 from jiedai.expenses.services.budgets import budget_save_lines, budget_submit
 from jiedai.receptions.models import Reception, ReceptionStatus
 
@@ -84,4 +85,5 @@ def ensure_demo(people) -> int:
             _decide(people, budget, "fin_clerk")
             _decide(people, budget, "vp_sales")
     replay_year(people)  # policy 5.3.2: a year of claims for the analytics, and claims in every state now
+    anomalies_scan()  # what finance would find on it (the daily job would too)
     return Budget.objects.count()

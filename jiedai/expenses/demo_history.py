@@ -170,20 +170,10 @@ def _claim_lines(reception, c, *, share: Decimal, invoice_day, extra: dict | Non
     return lines
 
 
-def _visit(
-    people,
-    c,
-    *,
-    start_at: datetime,
-    requester: str,
-    purpose: str,
-    importance: str,
-    visitors: int,
-    days: int,
-    client: int,
-    meal: str = "150",
+def approved_visit(
+    people, *, start_at: datetime, requester: str, purpose: str, importance="normal", visitors=2, days=1, client=0
 ):
-    """A visit requested twelve days ahead, approved up its chain, its budget approved three days later."""
+    """A visit starting at `start_at`, requested twelve days ahead and approved up its chain the next day."""
     by = people[requester]
     with clock(start_at - timedelta(days=12)):
         data = visit_data(purpose, 12, length=days, importance=importance, clients=(client,), cost="9800.00")
@@ -198,18 +188,28 @@ def _visit(
         reception = reception_submit(reception_id=reception_create(by=by, data=data).pk, by=by)
     with clock(start_at - timedelta(days=11)):
         approve_pending("reception", reception.pk)
-    with clock(start_at - timedelta(days=9)):
-        nights = max(0, days - 1)
-        lines = _budget_lines(c, guests=visitors, nights=nights, meal=meal, importance=importance)
-        budget = budget_save_lines(reception_id=reception.pk, by=by, lines=lines)
-        budget_submit(reception_id=reception.pk, by=by)
-    with clock(start_at - timedelta(days=8)):
-        approve_pending("budget", budget.pk)
     reception.refresh_from_db()
     return reception
 
 
-def _claim(people, reception, c, *, at: datetime, requester: str, share="0.92", extra=None, invoice_day=None):
+def visit_with_budget(people, c, *, meal: str = "150", **visit):
+    """approved_visit, and its budget drawn up two days later and approved the day after (policy 5.1)."""
+    reception = approved_visit(people, **visit)
+    by, start_at, importance = people[visit["requester"]], visit["start_at"], visit.get("importance", "normal")
+    with clock(start_at - timedelta(days=9)):
+        nights = max(0, visit.get("days", 1) - 1)
+        guests = visit.get("visitors", 2)
+        lines = _budget_lines(c, guests=guests, nights=nights, meal=meal, importance=importance)
+        budget = budget_save_lines(reception_id=reception.pk, by=by, lines=lines)
+        budget_submit(reception_id=reception.pk, by=by)
+    with clock(start_at - timedelta(days=8)):
+        approve_pending("budget", budget.pk)
+    return reception
+
+
+def claim_with_invoices(
+    people, reception, c, *, at: datetime, requester: str, share="0.92", extra=None, invoice_day=None
+):
     by = people[requester]
     with clock(at):
         claim = claim_create(reception_id=reception.pk, by=by)
@@ -229,7 +229,7 @@ def _past(people, c, months_ago, requester, purpose, importance, visitors, days,
     today = timezone.now().astimezone(LOCAL_TZ).date()
     start_at = _local(today - timedelta(days=30 * months_ago - 3), 9)
     meal = "240" if special == "over_standard" else ("480" if special == "lavish" else "150")
-    reception = _visit(
+    reception = visit_with_budget(
         people,
         c,
         start_at=start_at,
@@ -262,7 +262,7 @@ def _past(people, c, months_ago, requester, purpose, importance, visitors, days,
     invoice_day = (end_at + timedelta(days=20)).astimezone(LOCAL_TZ).date() if late else None
     claimed_at = end_at + timedelta(days=22 if late else 3)
     share = "1.00" if special == "lavish" else "0.92"
-    claim = _claim(
+    claim = claim_with_invoices(
         people, reception, c, at=claimed_at, requester=requester, share=share, extra=extra, invoice_day=invoice_day
     )
     with clock(claimed_at + timedelta(hours=2)):
@@ -287,7 +287,7 @@ def _past(people, c, months_ago, requester, purpose, importance, visitors, days,
 def _current(people, c, days_ago, requester, purpose, visitors, client, state) -> Claim:
     now = timezone.now()
     start_at = _local((now - timedelta(days=days_ago)).astimezone(LOCAL_TZ).date(), 9)
-    reception = _visit(
+    reception = visit_with_budget(
         people,
         c,
         start_at=start_at,
@@ -300,7 +300,7 @@ def _current(people, c, days_ago, requester, purpose, visitors, client, state) -
     )
     by = people[requester]
     end_at = reception.visit_end
-    claim = _claim(people, reception, c, at=end_at + timedelta(days=2), requester=requester)
+    claim = claim_with_invoices(people, reception, c, at=end_at + timedelta(days=2), requester=requester)
     if state == "draft":
         return claim
     with clock(end_at + timedelta(days=2, hours=3)):
@@ -334,7 +334,7 @@ def replay_year(people) -> None:
     claims = {entry[-1]: _current(people, c, *entry) for entry in CURRENT}
     # A second claim on the draft's visit, submitted and taken back by its requester: withdrawn.
     draft = claims["draft"]
-    again = _claim(
+    again = claim_with_invoices(
         people, draft.reception, c, at=timezone.now() - timedelta(days=1), requester="sales_rep", share="0.05"
     )
     claim_submit(claim_id=again.pk, by=people["sales_rep"])

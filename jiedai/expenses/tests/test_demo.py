@@ -11,6 +11,7 @@ from django.db.models.functions import TruncMonth
 
 from jiedai.approvals.models import ApprovalTask, TaskStatus
 from jiedai.expenses.models import (
+    Anomaly,
     Budget,
     Claim,
     ClaimLine,
@@ -53,6 +54,9 @@ def test_seed_demo_builds_the_money_in_every_state_once():
     assert [task.step.resolver_value for task in waiting.select_related("step")] == ["finance"]
     # The past's notifications are read; what waits now is not.
     assert Notification.objects.filter(read_at__isnull=True, document_type="reimbursement").exists()
+
+    # policy 5.3.2: finance finds something to investigate in it
+    assert {"invoice_date", "over_standard", "cost_outlier"} <= set(Anomaly.objects.values_list("kind", flat=True))
 
     counts = (CostStandard.objects.count(), Budget.objects.count(), Claim.objects.count())
     call_command("seed_demo", stdout=StringIO())
