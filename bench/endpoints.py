@@ -1,6 +1,7 @@
 """The measured endpoints (their URLs are a contract with the app). Imported by both sides: no Django here."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 
 @dataclass(frozen=True)
@@ -8,7 +9,8 @@ class Endpoint:
     name: str
     label: str
     method: str
-    # may use {deep_page}, {deep_before}, {id}, {plan_id}, {queue_query}, {analytics_query}, {task_id},
+    # may use {deep_page}, {deep_before}, {id}, {plan_id}, {queue_query}, {analytics_query},
+    # {analytics_cold_query}, {task_id},
     # {reception_id}
     path: str
     auth: str  # "none", "session" or "bearer"
@@ -38,6 +40,16 @@ READS = [
     # download: measured, but the read-page bars do not apply).
     Endpoint(
         "analytics", "finance analytics", "GET", "/finance/analytics/{analytics_query}", "session", user="finance"
+    ),
+    # The same page on a cache miss (the figures are cached under a stamp of the money's histories): each request
+    # asks for another range (its start moved by up to 300 days), as the first look after a change would.
+    Endpoint(
+        "analytics_cold",
+        "finance analytics, uncached",
+        "GET",
+        "/finance/analytics/{analytics_cold_query}",
+        "session",
+        user="finance",
     ),
     Endpoint(
         "export",
@@ -85,4 +97,12 @@ def read_path(
         plan_id=plans[turn % len(plans)],
         queue_query=(logistics or {}).get("queue_query", ""),
         analytics_query=(finance or {}).get("analytics_query", ""),
+        analytics_cold_query=_cold_query(finance or {}, turn),
     )
+
+
+def _cold_query(finance: dict, turn: int) -> str:
+    if not finance.get("analytics_start"):
+        return finance.get("analytics_query", "")
+    start = date.fromisoformat(finance["analytics_start"]) + timedelta(days=turn % 300)
+    return f"?start={start.isoformat()}&end={finance['analytics_end']}"

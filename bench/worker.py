@@ -384,6 +384,8 @@ def _finance_reader() -> dict | None:
         "user": user,
         "username": user.username,
         "analytics_query": query,
+        "analytics_start": start.isoformat(),
+        "analytics_end": end.isoformat(),
         "visits": visits.count(),
         "expense_lines": lines,
         "expense_lines_total": BudgetLine.objects.count()

@@ -13,9 +13,10 @@ from ninja import Field, Query, Router, Schema
 from jiedai.core.api_schema import Text, error_responses, local
 from jiedai.core.errors import NotFound, ValidationFailed
 from jiedai.expenses.access import analytics_departments_for
+from jiedai.expenses.analytics_cache import cached_analytics
 from jiedai.expenses.api_common import money_str
 from jiedai.expenses.forms_analytics import AnalyticsFilterForm
-from jiedai.expenses.selectors_analytics import Analytics, Row, analytics_for
+from jiedai.expenses.selectors_analytics import Analytics, Row
 
 router = Router(tags=["finance"])
 
@@ -214,4 +215,4 @@ def analytics_endpoint(request, filters: Query[AnalyticsFilters]):
     form = AnalyticsFilterForm.from_query(query, departments=departments)
     if not form.is_valid():
         raise BadFilter(_("筛选条件有误。"), errors=form.error_dict())
-    return _render(analytics_for(form.filters()))
+    return _render(cached_analytics(form.filters()))

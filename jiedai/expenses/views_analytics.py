@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from jiedai.expenses.access import analytics_departments_for
+from jiedai.expenses.analytics_cache import cached_analytics
 from jiedai.expenses.exports_analytics import XLSX, workbook_for
 from jiedai.expenses.forms_analytics import AnalyticsFilterForm
-from jiedai.expenses.selectors_analytics import Analytics, analytics_for
+from jiedai.expenses.selectors_analytics import Analytics
 
 TEMPLATE = "expenses/analytics.html"
 
@@ -53,7 +54,7 @@ def analytics_view(request):
     form = analytics_form(request)
     if not form.is_valid():
         return _invalid(request, form)
-    analytics = analytics_for(form.filters())
+    analytics = cached_analytics(form.filters())
     context = {
         "form": form,
         "analytics": analytics,
@@ -71,6 +72,6 @@ def analytics_export_view(request):
     if not form.is_valid():
         return _invalid(request, form)
     filters = form.filters()
-    handle = workbook_for(analytics_for(filters), form.describe())
+    handle = workbook_for(cached_analytics(filters), form.describe())
     name = f"reception-spending-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}.xlsx"
     return FileResponse(handle, as_attachment=True, filename=name, content_type=XLSX)
