@@ -87,3 +87,15 @@ def allowance_rows(reception) -> list[dict]:
         base, more, used = budget.get(category.pk, ZERO), extra.get(category.pk, ZERO), spent.get(category.pk, ZERO)
         rows.append({"category": category, "budget": base, "extra": more, "claimed": used, "left": base + more - used})
     return rows
+
+
+def claim_documents(reception) -> dict:
+    """policy 5.2.1: what a claim is judged against, linked on it — the visit's budget and its reception plan (the
+    plan lives in planning, below money). Two queries."""
+    from jiedai.expenses.models import Budget
+    from jiedai.planning.models import Plan
+
+    return {
+        "budget": Budget.objects.filter(reception=reception).only("status", "total", "approved_at").first(),
+        "plan": Plan.objects.filter(reception=reception).only("status").first(),
+    }

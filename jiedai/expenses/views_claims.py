@@ -27,6 +27,7 @@ from jiedai.core.web import client_ip, describe, domain_errors
 from jiedai.expenses.access import CLAIM_DOCUMENT, get_reception_for_money, is_money_editor
 from jiedai.expenses.forms_claims import ClaimRowForm, ClaimRowFormSet, LineApproveForm, PaymentForm, rows_initial
 from jiedai.expenses.models import CLAIM_EDITABLE, Claim, ClaimLine, ClaimStatus, ExpenseCategory, Invoice
+from jiedai.expenses.selectors import claim_documents
 from jiedai.expenses.services.claims import (
     claim_create,
     claim_duplicate_warnings,
@@ -225,6 +226,7 @@ def _claim_page(request, pk, claim_id):
         "claim": claim,
         "lines": list(claim.lines.all()),
         "comparison": comparison,
+        "documents": claim_documents(reception),  # policy 5.2.1: the approved plan and budget, linked
         "over_budget": any(row["over"] for row in comparison),  # policy 5.3.1: offer a supplementary budget
         "can_edit": can_edit,
         "is_editor": is_editor,

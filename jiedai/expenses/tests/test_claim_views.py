@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 # The claim page as an approver sees it (session, roles, claim, lines, invoices, budget beside it, approval,
 # history, the likely-duplicate check...), whatever the number of lines.
-QUERIES = 26
+QUERIES = 28
 # The claims list, whatever the number of claims.
 LIST_QUERIES = 8
 
@@ -258,6 +258,12 @@ def test_the_claim_page_shows_the_budget_beside_the_claim(client, people, catego
     assert [(r["name"], r["budget"], r["claimed"], r["over"]) for r in rows] == [
         (categories["catering"].name, Decimal("500.00"), Decimal("106.00"), False)
     ]
+    # The approved request, its plan and its budget are linked on the claim (policy 5.2.1).
+    documents = page.context["documents"]
+    assert documents["budget"].status == "approved" and documents["plan"] is None
+    html = page.content.decode()
+    assert reverse("planning:overview", kwargs={"pk": reception.pk}) in html
+    assert reverse("expenses:budget", kwargs={"pk": reception.pk}) in html and "未编制" in html
 
 
 @pytest.mark.parametrize("count", [1, 20])
