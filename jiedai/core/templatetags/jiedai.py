@@ -16,4 +16,5 @@ def money(value, symbol="¥"):
         amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         return value
-    return f"{symbol}{amount:,.2f}"
+    sign = "-" if amount < 0 else ""  # -¥3,330.00, as accountants write it, not ¥-3,330.00
+    return f"{sign}{symbol}{abs(amount):,.2f}"
