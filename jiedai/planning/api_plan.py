@@ -7,15 +7,13 @@ coordination.py, plan_api.py, review.py)."""
 import datetime
 from typing import Annotated, Any, Literal
 
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
-from jiedai.approvals.models import ApprovalInstance, ApprovalTask
-from jiedai.approvals.models import TaskStatus as ApprovalTaskStatus
+from jiedai.approvals.api_schema import approval_json
 from jiedai.core.api_schema import MAX_ID, LocalDateTime, Text, error_responses, local
 from jiedai.core.errors import ValidationFailed
 from jiedai.core.web import client_ip
@@ -611,31 +609,7 @@ def _task(task, today: datetime.date | None = None) -> dict:
 
 def _review(plan) -> dict | None:
     """The plan's review through the approval engine (policy 3.1.2), as the request's approval block shows it."""
-    instance = (
-        ApprovalInstance.objects.filter(document_type=DOCUMENT_TYPE, document_id=plan.pk)
-        .only("id", "status", "round")
-        .first()
-    )
-    if instance is None:
-        return None
-    tasks = (
-        ApprovalTask.objects.filter(instance=instance, round=F("instance__round"))
-        .exclude(status=ApprovalTaskStatus.CANCELLED)
-        .select_related("step", "assignee", "acting_for")
-        .order_by("step__order", "id")
-    )
-    steps = [
-        {
-            "name": task.step.name,
-            "approver": task.assignee.username,
-            "acting_for": task.acting_for.username if task.acting_for_id else None,
-            "decision": task.status,
-            "comment": task.comment,
-            "decided_at": local(task.decided_at),
-        }
-        for task in tasks
-    ]
-    return {"status": instance.status, "round": instance.round, "steps": steps}
+    return approval_json(DOCUMENT_TYPE, plan.pk)
 
 
 def _plan_body(user, reception) -> dict:
