@@ -16,6 +16,7 @@ from jiedai.approvals.models import TaskStatus
 from jiedai.approvals.selectors import pending_tasks_for, task_for_user
 from jiedai.approvals.services import approval_task_decide
 from jiedai.core.errors import ValidationFailed
+from jiedai.core.page_cache import cached_page
 from jiedai.core.web import add_domain_errors, client_ip, domain_errors, is_htmx, redirect_to
 
 PAGE_SIZE = 20
@@ -40,6 +41,7 @@ def _back_to_document(request, pk):
 
 @login_required
 @require_GET
+@cached_page
 def tasks(request):
     page = Paginator(pending_tasks_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "approvals/tasks.html", {"page_obj": page, "tasks": list(page.object_list)})

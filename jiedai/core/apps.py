@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "jiedai.core"
     label = "core"
     verbose_name = _("基础")
+
+    def ready(self):
+        from jiedai.core import change_stamp
+
+        change_stamp.install()  # the page cache's validator: every write moves it

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, field_validator
 
 from jiedai.approvals.models import ApprovalInstance, ApprovalTask, CcRecord, TaskStatus
 from jiedai.core.api_schema import MAX_ID, Email, LocalDateTime, Text, error_responses, local
+from jiedai.core.page_cache import serve_api
 from jiedai.receptions.access import DOCUMENT_TYPE, get_reception_for_user
 from jiedai.receptions.clients import LIMITS
 from jiedai.receptions.models import LOCAL_TZ, Importance, Reception, ReceptionClient, ReceptionHistory, ReceptionStatus
@@ -347,13 +348,17 @@ def _ip(request) -> str | None:
 @router.get("", response={200: ReceptionListOut, **error_responses(401, 422)}, summary="接待申请列表")
 def reception_list_endpoint(request, filters: Query[ReceptionFilters]):
     """The requests the caller may see, newest first, 20 per page."""
-    listing = ReceptionListing(
-        request.auth, status=filters.status, q=filters.q, decorate=lambda qs: _with_parts(qs, clients=False)
-    )
-    count = listing.count()
-    offset = (filters.page - 1) * PAGE_SIZE
-    page = listing.rows(offset, offset + PAGE_SIZE) if offset < count else []
-    return {"items": _render(page), "count": count, "page": filters.page, "page_size": PAGE_SIZE}
+
+    def compute():
+        listing = ReceptionListing(
+            request.auth, status=filters.status, q=filters.q, decorate=lambda qs: _with_parts(qs, clients=False)
+        )
+        count = listing.count()
+        offset = (filters.page - 1) * PAGE_SIZE
+        page = listing.rows(offset, offset + PAGE_SIZE) if offset < count else []
+        return {"items": _render(page), "count": count, "page": filters.page, "page_size": PAGE_SIZE}
+
+    return serve_api(request, ReceptionListOut, compute)
 
 
 @router.post("", response={201: ReceptionOut, **error_responses(400, 401, 403, 413, 422)}, summary="新建草稿")

@@ -14,6 +14,7 @@ from jiedai.approvals.presentation import approval_view
 from jiedai.approvals.selectors import instance_for
 from jiedai.approvals.services import cc_mark_read
 from jiedai.core.errors import ValidationFailed
+from jiedai.core.page_cache import cached_page
 from jiedai.core.pagination import SuppliedPaginator
 from jiedai.core.runtime_settings import get_setting
 from jiedai.core.web import add_domain_errors, client_ip, domain_errors, is_htmx
@@ -37,6 +38,7 @@ def _client_organisations(reception) -> list[str]:
 
 @login_required
 @require_GET
+@cached_page
 def reception_list_view(request):
     status = request.GET.get("status", "")
     status = status if status in ReceptionStatus.values else ""
@@ -201,6 +203,7 @@ def reception_withdraw_view(request, pk):
 
 @login_required
 @require_GET
+@cached_page
 @domain_errors(back="receptions:list")
 def reception_detail_view(request, pk):
     reception = get_reception_for_user(request.user, pk)

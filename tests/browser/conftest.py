@@ -173,8 +173,12 @@ class Person:
 
 
 @pytest.fixture
-def open_as(chromium, live_server, people, request):
-    """open_as("sales_rep") / open_as("vp_sales", phone=True): a logged-out person at their own browser."""
+def open_as(chromium, live_server, people, request, settings):
+    """open_as("sales_rep") / open_as("vp_sales", phone=True): a logged-out person at their own browser.
+
+    Pages are replayed from the cache as in production (core.page_cache): each story also checks that no page a
+    person reads again after a change is stale."""
+    settings.PAGE_CACHE_SECONDS = 60
     opened: list[Person] = []
     prefix = re.sub(r"^test_", "", request.node.name)
 

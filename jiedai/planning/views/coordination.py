@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiedai.core.errors import NotFound, ValidationFailed
+from jiedai.core.page_cache import cached_page
 from jiedai.core.web import add_domain_errors, client_ip, domain_errors
 from jiedai.planning import selectors_coordination as selectors
 from jiedai.planning.forms_coordination import CommunicationForm, MeetingForm, NeedForm, TaskForm
@@ -123,6 +124,7 @@ def _render(request, context, *, options=None, bound: dict | None = None, editin
 
 @login_required
 @require_GET
+@cached_page
 @domain_errors(back="receptions:list")
 def coordination_view(request, pk):
     return _render(request, plan_context(request, pk, tab="coordination"))

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiedai.core.errors import NotFound
+from jiedai.core.page_cache import cached_page
 from jiedai.core.web import client_ip, domain_errors
 from jiedai.planning.access import get_reception_with_plan
 from jiedai.planning.forms_emergency import PlanEmergencyAttachForm, PlanEmergencyForm
@@ -45,6 +46,7 @@ def _render_tab(request, context, attach_form=None):
 
 @login_required
 @require_GET
+@cached_page
 @domain_errors(back="receptions:list")
 def emergency_view(request, pk):
     return _render_tab(request, plan_context(request, pk, tab="emergency"))

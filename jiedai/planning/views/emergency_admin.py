@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiedai.core.errors import Forbidden
+from jiedai.core.page_cache import cached_page
 from jiedai.core.runtime_settings import get_setting
 from jiedai.core.web import domain_errors
 from jiedai.planning.forms_emergency import DrillForm, TemplateForm, TemplateReviseForm
@@ -29,6 +30,7 @@ def _require_manager(user) -> None:
 
 @login_required
 @require_GET
+@cached_page
 def emergency_templates_view(request):
     interval = get_setting("drill_interval_months")
     templates = template_listing(interval_months=interval)
@@ -46,6 +48,7 @@ def emergency_templates_view(request):
 
 @login_required
 @require_GET
+@cached_page
 @domain_errors(back="planning:emergency_templates")
 def emergency_template_view(request, template_id):
     interval = get_setting("drill_interval_months")

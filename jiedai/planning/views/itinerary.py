@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from jiedai.core.page_cache import cached_page
 from jiedai.core.web import client_ip, domain_errors
 from jiedai.planning.forms_itinerary import ItemForm, StaffForm
 from jiedai.planning.selectors_itinerary import item_label, itinerary_page, plan_assignment, plan_item
@@ -48,6 +49,7 @@ def _warn_conflicts(request, conflicts) -> None:
 
 @login_required
 @require_GET
+@cached_page
 @domain_errors(back="receptions:list")
 def itinerary_view(request, pk):
     return _render(request, plan_context(request, pk, tab="itinerary"))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiedai.core.errors import NotFound, ValidationFailed
+from jiedai.core.page_cache import cached_page
 from jiedai.core.web import add_domain_errors, client_ip, domain_errors, is_htmx, safe_next
 from jiedai.planning.access import is_logistics_handler
 from jiedai.planning.forms_logistics import BookingForm, HotelForm, MealForm
@@ -85,6 +86,7 @@ def status_actions(record, *, admin: bool, editor: bool) -> list[StatusAction]:
 
 @login_required
 @require_GET
+@cached_page
 @domain_errors(back="receptions:list")
 def logistics_view(request, pk):
     context = plan_context(request, pk, tab="logistics")

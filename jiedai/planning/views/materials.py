@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jiedai.core.forms import BootstrapFormMixin
+from jiedai.core.page_cache import cached_page
 from jiedai.core.web import add_domain_errors, client_ip, domain_errors
 from jiedai.planning.access import get_reception_with_plan
 from jiedai.planning.form_fields import optional_text
@@ -113,6 +114,7 @@ def _render_page(request, pk, form=None):
 
 @login_required
 @require_GET
+@cached_page
 @domain_errors(back="receptions:list")
 def materials_view(request, pk):
     return _render_page(request, pk)

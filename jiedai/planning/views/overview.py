@@ -10,6 +10,7 @@ from jiedai.approvals.forms import DecisionForm
 from jiedai.approvals.presentation import approval_view
 from jiedai.approvals.selectors import instance_for
 from jiedai.core.errors import ValidationFailed
+from jiedai.core.page_cache import cached_page
 from jiedai.core.web import client_ip, describe, domain_errors
 from jiedai.notify.services import notifications_mark_read_for_document
 from jiedai.planning.models import PlanAction
@@ -20,6 +21,7 @@ from jiedai.planning.views.common import plan_context
 
 @login_required
 @require_GET
+@cached_page
 @domain_errors(back="receptions:list")
 def plan_overview_view(request, pk):
     context = plan_context(request, pk, tab="overview")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from jiedai.core.page_cache import cached_page
 from jiedai.planning.access import is_logistics_handler
 from jiedai.planning.forms_logistics import QueueFilterForm
 from jiedai.planning.models import Driver, LogisticsStatus, Vehicle, Venue
@@ -30,6 +31,7 @@ def _today() -> datetime.date:
 
 @login_required
 @require_GET
+@cached_page
 def queue_view(request):
     """policy 3.2.3: every venue setup, car, meal and hotel booking administration must carry out, by date."""
     if not is_logistics_handler(request.user):
@@ -109,6 +111,7 @@ RESOURCE_GROUPS = [
 
 @login_required
 @require_GET
+@cached_page
 def resources_view(request):
     """Who holds which room, car and driver on a day. Any colleague may see what is busy; only administration sees
     more than the visit's number (the rest is the visit's business)."""
