@@ -15,10 +15,12 @@ def people(db):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache (list totals are cached; see receptions.selectors.ReceptionListing)."""
-    from django.core.cache import cache
+    """Each test starts with empty caches (list totals, see receptions.selectors.ReceptionListing; pages, see
+    core.page_cache)."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
 
 

@@ -310,6 +310,13 @@ class Target:
 
         return make
 
+    def rotation(self, endpoint: ep.Endpoint) -> int:
+        """How many pages a client's requests rotate over (ids of details or plans), 1 for a fixed page."""
+        key = "detail_ids" if "{id}" in endpoint.path else "plan_ids" if "{plan_id}" in endpoint.path else None
+        if key is None or endpoint.method != "GET":
+            return 1
+        return max((len(reader.get(key) or []) for reader in self.reader_of), default=1)
+
     async def probe(self, endpoint: ep.Endpoint) -> tuple[str, str]:
         """("ok", detail) if the page answers for real; ("missing", why) while it is still being built."""
         if endpoint.user == "logistics" and self.logistics_error:
@@ -350,6 +357,15 @@ class Target:
         return "error", f"{response.status}: {response.body[:200]!r}"
 
 
+def _first_reads(generator, period: int):
+    """Each client's first `period` requests of `generator`, then no more."""
+
+    def make(index: int, n: int):
+        return generator(index, n) if n < period else None
+
+    return make
+
+
 async def measure_endpoint(endpoint: ep.Endpoint, targets: list["Target"], args, pids) -> dict:
     """Warm up, then alternate bare and page slices on every size; returns stats per size."""
     rounds = max(1, round(args.duration / 2))
@@ -368,6 +384,14 @@ async def measure_endpoint(endpoint: ep.Endpoint, targets: list["Target"], args,
     bare_gen = {t.size: t.generator(ep.BARE) for t in active}
     page_gen = {t.size: t.generator(endpoint) for t in active}
     for target in active:
+        period = target.rotation(endpoint)
+        if period > 1 and args.page_cache > 0:
+            # Pages read again are replayed (core.page_cache): every page of the rotation is read once first, so
+            # the slices measure the steady state, as for the pages that do not rotate (a first read is a render:
+            # `--page-cache 0` measures that).
+            await run_slice(
+                target.sessions_for(endpoint), _first_reads(page_gen[target.size], period), 600, record=False
+            )
         if args.warmup > 0:
             await run_slice(target.sessions_for(endpoint), page_gen[target.size], args.warmup, record=False)
     page = {t.size: SliceResult() for t in active}

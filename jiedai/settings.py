@@ -223,7 +223,10 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["CACHE_URL"]}
         if os.environ.get("CACHE_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 10000}}
-    )
+    ),
+    # The page cache's first tier, in each process (core.page_cache; the shared tier is "default" when it is
+    # Redis): a few hundred pages of 20–400 KB, the newest kept.
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 200}},
 }
 
 # Read pages rendered once are served again from the cache while no data has changed (core.page_cache): this many

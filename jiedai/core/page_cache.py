@@ -17,7 +17,8 @@ import json
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -51,6 +52,25 @@ def _key(request, user, stamp: int) -> str:
         stamp,
     )
     return "page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _tiers() -> list:
+    """This process's memory first, then the shared cache if there is one (CACHE_URL): a key names one page's
+    bytes for ever (the stamp is in it), so two tiers can never disagree."""
+    tiers = [caches["pages"]]
+    if not isinstance(caches["default"], LocMemCache):
+        tiers.append(caches["default"])
+    return tiers
+
+
+def _lookup(key: str):
+    local, *shared = _tiers()
+    entry = local.get(key)
+    if entry is None and shared:
+        entry = shared[0].get(key)
+        if entry is not None:
+            local.set(key, entry, _seconds())
+    return entry
 
 
 def _replay(request, entry) -> HttpResponse:
@@ -90,7 +110,7 @@ def serve(request, render, *, user=None):
         return render()
     csrf_secret = request.META.get("CSRF_COOKIE", "")
     key = _key(request, user, change_stamp.current())
-    entry = cache.get(key)
+    entry = _lookup(key)
     if entry is not None:
         return _replay(request, entry)
     response = render()
@@ -98,7 +118,8 @@ def serve(request, render, *, user=None):
         response.render()  # a TemplateResponse: its bytes are what is stored
     entry = _storable(request, response, csrf_secret)
     if entry is not None:
-        cache.set(key, entry, seconds)
+        for tier in _tiers():
+            tier.set(key, entry, seconds)
     return response
 
 
