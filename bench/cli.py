@@ -61,6 +61,12 @@ def parse_args(argv):
         help="PAGE_CACHE_SECONDS for the server (default 60, as in production; 0 measures every page as a render)",
     )
     parser.add_argument(
+        "--cache-url",
+        default=None,
+        help="CACHE_URL for the server (default: $CACHE_URL, else Redis db 15 on 127.0.0.1:6379 if it answers, as"
+        " production shares the page cache between workers; 'none': per process)",
+    )
+    parser.add_argument(
         "--database-url",
         default=None,
         help="postgres://user@host:5432/NAME (databases NAME_<size>_*) or sqlite:///path (default: var/bench/)",
@@ -90,7 +96,9 @@ def parse_args(argv):
 # --------------------------------------------------------------------------- subprocesses
 
 
-def django_env(database_url: str, *, server: bool, secret: str, conn_max_age: int = 0, page_cache: int = 0) -> dict:
+def django_env(
+    database_url: str, *, server: bool, secret: str, conn_max_age: int = 0, page_cache: int = 0, cache_url: str = ""
+) -> dict:
     """The environment of a Django subprocess. Only the server replays pages (core.page_cache): the in-process
     query counts, time splits and hot spots are a page's render, the worst case, as the tests pin them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_TASK_ALWAYS"))}
@@ -107,6 +115,7 @@ def django_env(database_url: str, *, server: bool, secret: str, conn_max_age: in
         DATABASE_URL=database_url,
         DB_CONN_MAX_AGE=str(conn_max_age),
         PAGE_CACHE_SECONDS=str(page_cache if server else 0),
+        CACHE_URL=cache_url if server else "",
         CELERY_TASK_ALWAYS_EAGER="0",
         LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         PYTHONDONTWRITEBYTECODE="1",
@@ -616,8 +625,29 @@ def build_report(results: dict, prepared: dict, memory: dict, args) -> tuple[str
 # --------------------------------------------------------------------------- main
 
 
+BENCH_REDIS = "redis://127.0.0.1:6379/15"
+
+
+def _cache_url(asked: str | None) -> str:
+    """The server's CACHE_URL. The bench's own Redis database is emptied first (it holds only the bench's pages);
+    a URL given by the caller is used as it is."""
+    if asked is not None:
+        return "" if asked == "none" else asked
+    if os.environ.get("CACHE_URL"):
+        return os.environ["CACHE_URL"]
+    try:
+        import redis
+
+        redis.Redis.from_url(BENCH_REDIS, socket_connect_timeout=1).flushdb()
+    except Exception:  # noqa: BLE001 — no Redis here: the per-process cache
+        return ""
+    return BENCH_REDIS
+
+
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    args.cache_url = _cache_url(args.cache_url)
+    log(f"server cache: {args.cache_url or 'per process'}; page cache {args.page_cache} s")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops gunicorn and drops copies
     started = time.monotonic()
     secret = "bench-" + secrets.token_hex(24)
@@ -659,7 +689,12 @@ def main(argv=None) -> int:
         targets = []
         for size, db in dbs.items():
             env = django_env(
-                db.run_url, server=True, secret=secret, conn_max_age=args.conn_max_age, page_cache=args.page_cache
+                db.run_url,
+                server=True,
+                secret=secret,
+                conn_max_age=args.conn_max_age,
+                page_cache=args.page_cache,
+                cache_url=args.cache_url,
             )
             server = Server(
                 name=f"{size}",
@@ -740,7 +775,7 @@ def meta(args, schema: str, load_before, started) -> dict:
         "worker_class": args.worker_class,
         "conn_max_age": args.conn_max_age,
         "page_cache_seconds": args.page_cache,
-        "cache_url": os.environ.get("CACHE_URL") or "per process",
+        "cache_url": args.cache_url or "per process",
         "database": args.database_url or "sqlite (var/bench)",
         "cpus": os.cpu_count(),
         "loadavg_before": load_before,
