@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from jiedai.core.models import AppendOnlyModel
 from jiedai.expenses.models.budget import MONEY_STATUS_COLORS, BudgetAction, MoneyStatus
@@ -79,3 +80,9 @@ class SupplementaryHistory(AppendOnlyModel):
         verbose_name = _("追加预算记录")
         verbose_name_plural = _("追加预算记录")
         ordering = ["at", "id"]
+
+    def get_action_display(self):
+        """The budget's actions, but a supplementary budget's creation is not the budget's (policy 5.3.1)."""
+        if self.action == BudgetAction.CREATED:
+            return pgettext("record", "创建追加预算")
+        return self._get_FIELD_display(self._meta.get_field("action"))

@@ -100,6 +100,8 @@ def test_goes_to_head_finance_and_leader_with_history(people, categories):
     assert extra.status == MoneyStatus.APPROVED and extra.approved_at and extra.total == Decimal("500.00")
     actions = list(SupplementaryHistory.objects.filter(supplementary=extra).values_list("action", flat=True))
     assert actions == ["created", "updated", "submitted", "approved"]
+    labels = [str(entry.get_action_display()) for entry in SupplementaryHistory.objects.filter(supplementary=extra)]
+    assert labels == ["创建追加预算", "修改", "提交审批", "审批通过"]  # its own creation, not the budget's
     with pytest.raises(ConflictError):
         supplementary_save_lines(supplementary_id=extra.pk, by=people["sales_rep"], lines=[])
 
