@@ -24,7 +24,7 @@ class SystemSetting(models.Model):
     """A number the policy leaves as [X], editable at run time by an administrator (see core.settings_registry)."""
 
     key = models.CharField(_("键"), max_length=64, unique=True)
-    value = models.CharField(_("值"), max_length=200)
+    value = models.CharField(_("值"), max_length=200, blank=True)  # text settings may be empty ("not set")
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

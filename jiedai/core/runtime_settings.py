@@ -20,7 +20,10 @@ class SettingSpec:
 
     def parse(self, raw: str):
         if self.kind is int:
-            value = int(raw)
+            try:
+                value = int(raw)
+            except ValueError as exc:
+                raise ValueError(_("必须是非负整数。")) from exc
             if value < 0:
                 raise ValueError(_("必须是非负整数。"))
             return value
