@@ -58,3 +58,19 @@ class RevenueForm(BootstrapFormMixin, forms.Form):
     revenue = forms.CharField(
         label=_("销售（营业）收入（元）"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"})
     )
+    # The version of every year's revenue as the page showed it ("2026:2,2025:0"): saving a year someone else has
+    # entered or corrected since is a conflict, not a silent overwrite.
+    seen = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    @staticmethod
+    def seen_versions(years) -> str:
+        return ",".join(f"{row.year}:{row.revenue_version or 0}" for row in years)
+
+    def expected_version(self) -> int:
+        """The version the page showed for the year being saved; 0 for a year it did not list (none entered)."""
+        versions = {}
+        for pair in (self.cleaned_data.get("seen") or "").split(","):
+            year, _sep, version = pair.partition(":")
+            if year.strip().isdigit() and version.strip().isdigit():
+                versions[year.strip()] = int(version)
+        return versions.get(str(self.cleaned_data.get("year", "")).strip(), 0)

@@ -128,7 +128,8 @@ def entertainment_tax_view(request):
     """The yearly table (finance, the GM, the superuser); POST (finance): the year's revenue."""
     check_tax_summary(request.user, write=request.method == "POST")
     can_enter = is_finance_or_superuser(request.user)
-    initial = {"year": timezone.localdate().year}
+    years = entertainment_tax_summary()
+    initial = {"year": timezone.localdate().year, "seen": RevenueForm.seen_versions(years)}
     form = RevenueForm(request.POST or None, initial=initial) if can_enter else None
     if request.method == "POST" and form.is_valid():
         try:
@@ -136,6 +137,7 @@ def entertainment_tax_view(request):
                 year=form.cleaned_data["year"],
                 revenue=form.cleaned_data["revenue"],
                 by=request.user,
+                expected_version=form.expected_version(),
                 ip=client_ip(request),
             )
         except ValidationFailed as exc:
@@ -143,5 +145,5 @@ def entertainment_tax_view(request):
         else:
             messages.success(request, _("%s 年度营业收入已保存。") % row.year)
             return redirect("expenses:entertainment_tax")
-    context = {"years": entertainment_tax_summary(), "form": form}
+    context = {"years": years, "form": form}
     return render(request, "expenses/entertainment_tax.html", context, status=400 if form and form.errors else 200)

@@ -4,6 +4,7 @@ nothing saved; a stale version is a conflict), the yearly business-entertainment
 the API gives the same figures and errors in the shared shape."""
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -142,6 +143,27 @@ def test_the_tax_page_shows_the_year_and_takes_the_revenue(client, people):
     assert client.post(url, {"year": str(year), "revenue": "1.00"}).status_code == 403
     client.force_login(people["sales_head"])  # a department sees its anomalies, not the company's tax summary
     assert client.get(url).status_code == 404
+
+
+def test_a_revenue_corrected_meanwhile_is_not_overwritten(client, people):
+    """Two finance clerks at the same year: the one who saves on a page older than the other's entry is told, and
+    the other's figure stands (the same version check as the API's expected_version)."""
+    from jiedai.expenses.services.tax import revenue_set
+
+    year = 2026
+    url = reverse("expenses:entertainment_tax")
+    client.force_login(people["fin_clerk"])
+    page = client.get(url).content.decode()
+    seen = re.search(r'name="seen" value="([^"]*)"', page).group(1)
+    assert f"{year}:0" in seen
+    revenue_set(year=year, revenue="200000.00", by=people["fin_clerk"])  # the same clerk, in another tab
+    response = client.post(url, {"year": str(year), "revenue": "100000.00", "seen": seen}, follow=True)
+    assert "该年度的营业收入已在别处被修改" in response.content.decode()
+    assert YearRevenue.objects.get(year=year).revenue == Decimal("200000.00")
+    fresh = re.search(r'name="seen" value="([^"]*)"', response.content.decode()).group(1)
+    assert f"{year}:1" in fresh
+    assert client.post(url, {"year": str(year), "revenue": "100000.00", "seen": fresh}).status_code == 302
+    assert YearRevenue.objects.get(year=year).revenue == Decimal("100000.00")
 
 
 def test_the_tabs_show_the_tax_summary_to_finance_only(client, people):
