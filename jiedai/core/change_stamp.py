@@ -22,8 +22,19 @@ from django.db.backends.signals import connection_created
 
 TABLE = "core_changestamp"
 SEQUENCE = "core_change_stamp_seq"
-# Writes that no page shows: a login, a session's expiry, throttling records.
-UNWATCHED_TABLES = frozenset({TABLE, "django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"})
+# Writes that no cached page shows (the admin is never cached): a login, a session's expiry, throttling records,
+# the e-mail outbox's delivery attempts, an API token's last use (a token is checked before any cached answer).
+UNWATCHED_TABLES = frozenset(
+    {
+        TABLE,
+        "django_session",
+        "axes_accessattempt",
+        "axes_accesslog",
+        "axes_accessfailurelog",
+        "notify_outboxmessage",
+        "org_apitoken",
+    }
+)
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+["`]?(\w+)', re.IGNORECASE)
 
 

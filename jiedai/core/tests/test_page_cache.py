@@ -70,7 +70,15 @@ def test_a_write_that_changes_nothing_or_is_not_shown_leaves_it(people):
     store = SessionStore()
     store["x"] = 1
     store.save()  # sessions are not page data
+    ApiToken.issue(people["sales_rep"])  # nor are API tokens (checked before any cached answer)
     assert change_stamp.current() == before
+
+
+def test_the_unwatched_tables_are_real_tables():
+    from django.apps import apps
+
+    tables = {model._meta.db_table for model in apps.get_models()} | {change_stamp.TABLE}
+    assert change_stamp.UNWATCHED_TABLES <= tables
 
 
 def test_a_rolled_back_write_takes_its_move_back_or_moves_past_it(people):
