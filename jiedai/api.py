@@ -182,6 +182,7 @@ def _register_routers():
     from jiedai.expenses.api import router as budget_router
     from jiedai.expenses.api_analytics import router as analytics_router
     from jiedai.expenses.api_claims import router as claims_router
+    from jiedai.expenses.api_exports import router as exports_router
     from jiedai.expenses.api_oversight import router as oversight_router
     from jiedai.expenses.api_supplementary import router as supplementary_router
     from jiedai.notify.api import router as notify_router
@@ -199,6 +200,7 @@ def _register_routers():
     api.add_router("/receptions", budget_router)  # the visit's money (policy 5.1), like the plan
     api.add_router("", claims_router)  # reimbursement (policy 5.2): /receptions/{id}/claims and /claims/{id}
     api.add_router("", analytics_router)  # policy 5.3.2: /finance/analytics
+    api.add_router("", exports_router)  # policy 5.3.2: /finance/analytics/exports (the workbook, in the background)
     api.add_router("", oversight_router)  # policy 5.3.2: /finance/anomalies, /finance/entertainment-tax
     api.add_router("", supplementary_router)  # policy 5.3.1: supplementary budgets, of a visit and one
     api.add_router("", resources_router)

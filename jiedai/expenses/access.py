@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from jiedai.approvals.selectors import has_task_exists
 from jiedai.core.errors import Forbidden, NotFound
-from jiedai.expenses.models import Anomaly, Claim, SupplementaryBudget
+from jiedai.expenses.models import AnalyticsExport, Anomaly, Claim, SupplementaryBudget
 from jiedai.org.models import Department, Role
 from jiedai.org.selectors import departments_led_by, user_has_role
 from jiedai.receptions.models import Reception, ReceptionStatus
@@ -81,6 +81,20 @@ def shows_analytics_link(user) -> bool:
     if sees_all_money(user):
         return True
     return bool(user.department_id) and user.department.head_id == user.pk
+
+
+def get_export_for_user(user, pk: int) -> AnalyticsExport:
+    """A background export of the analytics (services/exports.py): its requester's only (the superuser's too, who
+    sees all the money); NotFound for everyone else, who cannot tell it exists."""
+    queryset = AnalyticsExport.objects.filter(pk=pk)
+    if not (user.is_authenticated and user.is_active):
+        raise NotFound(_("找不到该页面。"))
+    if not user.is_superuser:
+        queryset = queryset.filter(requested_by=user)
+    export = queryset.first()
+    if export is None:
+        raise NotFound(_("找不到该页面。"))
+    return export
 
 
 # policy 5.3.2: finance's oversight — anomalies, their investigations, the business-entertainment tax summary.

@@ -207,7 +207,13 @@ def _render(analytics: Analytics) -> dict:
 def analytics_endpoint(request, filters: Query[AnalyticsFilters]):
     """Reception spending for the filters: totals, by period, department, importance, client and category, the
     visits most over budget, supplementary budgets per department and the claims waiting for approval."""
-    departments = analytics_departments_for(request.auth)
+    return _render(cached_analytics(valid_filter_form(request.auth, filters).filters()))
+
+
+def valid_filter_form(user, filters: AnalyticsFilters) -> AnalyticsFilterForm:
+    """The page's filter form on the API's filters, valid (else 400 with the form's messages), for a caller who may
+    analyse some spending (else 404)."""
+    departments = analytics_departments_for(user)
     if departments is not None and not departments:
         raise NotFound(_("接口不存在。"))
     query = QueryDict(mutable=True)
@@ -215,4 +221,4 @@ def analytics_endpoint(request, filters: Query[AnalyticsFilters]):
     form = AnalyticsFilterForm.from_query(query, departments=departments)
     if not form.is_valid():
         raise BadFilter(_("筛选条件有误。"), errors=form.error_dict())
-    return _render(cached_analytics(form.filters()))
+    return form

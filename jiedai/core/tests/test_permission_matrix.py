@@ -388,6 +388,7 @@ SUB_MATRICES = [
     "jiedai.expenses.tests.test_permission_matrix",
     "jiedai.expenses.tests.test_supplementary_matrix",
     "jiedai.expenses.tests.test_analytics_matrix",
+    "jiedai.expenses.tests.test_export_matrix",
     "jiedai.expenses.tests.test_oversight_matrix",
 ]
 

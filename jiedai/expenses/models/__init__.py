@@ -17,6 +17,7 @@ from jiedai.expenses.models.claims import (
     Invoice,
     Payment,
 )
+from jiedai.expenses.models.exports import AnalyticsExport, ExportStatus
 from jiedai.expenses.models.oversight import (
     Anomaly,
     AnomalyKind,
@@ -31,6 +32,8 @@ from jiedai.expenses.models.oversight import (
 from jiedai.expenses.models.supplementary import SupplementaryBudget, SupplementaryHistory, SupplementaryLine
 
 __all__ = [
+    "AnalyticsExport",
+    "ExportStatus",
     "Anomaly",
     "AnomalyKind",
     "AnomalyStatus",
