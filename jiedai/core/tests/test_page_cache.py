@@ -107,6 +107,7 @@ def test_a_page_read_again_is_the_same_page_for_fewer_queries(client, people):
     assert _body_without_nonce(first) == _body_without_nonce(second)
     assert replayed < rendered
     assert replayed <= 3  # session, user, stamp
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("miss", "hit")
 
 
 @cached
