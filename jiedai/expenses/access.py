@@ -9,7 +9,7 @@ from jiedai.approvals.selectors import has_task_exists
 from jiedai.core.errors import Forbidden, NotFound
 from jiedai.expenses.models import AnalyticsExport, Anomaly, Claim, SupplementaryBudget
 from jiedai.org.models import Department, Role
-from jiedai.org.selectors import departments_led_by, user_has_role
+from jiedai.org.selectors import departments_led_by, leads_a_department, user_has_role
 from jiedai.receptions.models import Reception, ReceptionStatus
 
 BUDGET_DOCUMENT = "budget"
@@ -71,16 +71,12 @@ def analytics_departments_for(user) -> frozenset[int] | None:
 
 
 def shows_analytics_link(user) -> bool:
-    """Whether the top navigation links to the finance analytics, without a query of its own: the roles are read
-    once per request (the navigation already asks), and the user's department is loaded by the navigation's menu
-    anyway. So finance, the general manager and the head of their own department get the link; a supervising leader
-    who heads no department of their own has none (telling would cost a query on every page) but may still open
-    the page (analytics_departments_for lets them in)."""
+    """Whether the top navigation links to the finance analytics: finance, the general manager, and whoever heads
+    or supervises a department (analytics_departments_for lets exactly them in). No query of its own: whether the
+    person leads a department is read with their roles, once per request (the navigation already asks)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if sees_all_money(user):
-        return True
-    return bool(user.department_id) and user.department.head_id == user.pk
+    return sees_all_money(user) or leads_a_department(user)
 
 
 def get_export_for_user(user, pk: int) -> AnalyticsExport:

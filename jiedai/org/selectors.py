@@ -1,18 +1,38 @@
 """Reads about people and roles. The approval engine and the access layers ask these questions."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, Exists, OuterRef, Q, Value
 
 from jiedai.org.models import Delegation, Department, RoleAssignment, User
 
+# Not a role: read with the roles, in the same query, so the navigation can tell whether the person heads or
+# supervises a department (the analytics link, policy 5.3.2) without a query of its own.
+LEADS_A_DEPARTMENT = "_leads_a_department"
 
-def user_has_role(user, role: str) -> bool:
-    """One query per request for all of the person's company roles, remembered on the user object (a request's
-    access checks ask several times)."""
+
+def _company_roles(user) -> frozenset[str]:
+    """One query per request for all of the person's company roles and whether they lead a department (head or
+    supervising leader), remembered on the user object (a request's access checks ask several times)."""
     roles = getattr(user, "_company_roles", None)
     if roles is None:
-        roles = frozenset(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+        assigned = RoleAssignment.objects.filter(user=user).order_by().values_list("role", flat=True)
+        leads = (
+            Department.objects.filter(departments_led_by(user))
+            .order_by()
+            .annotate(role=Value(LEADS_A_DEPARTMENT, output_field=CharField()))
+            .values_list("role", flat=True)
+        )
+        roles = frozenset(assigned.union(leads))
         user._company_roles = roles
-    return role in roles
+    return roles
+
+
+def user_has_role(user, role: str) -> bool:
+    return role in _company_roles(user)
+
+
+def leads_a_department(user) -> bool:
+    """Whether the person heads or supervises any department (read with their roles: no query of its own)."""
+    return LEADS_A_DEPARTMENT in _company_roles(user)
 
 
 def users_with_role(role: str):

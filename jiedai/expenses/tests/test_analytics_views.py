@@ -180,18 +180,20 @@ def test_the_api_gives_the_figures_as_decimal_strings(client, people, spent):
 
 
 def test_the_navigation_links_to_the_analytics_without_a_query(client, people, django_assert_num_queries):
-    """policy 5.3.2: "财务" in the top bar for finance, the GM and department heads; the roles and the user's
-    department are read for the bar anyway."""
+    """policy 5.3.2: "财务" in the top bar for finance, the GM, department heads and supervising leaders (vp_sales
+    heads no department of their own); whether someone leads a department is read with their roles, which the bar
+    reads anyway."""
     assert shows_analytics_link(people["fin_clerk"]) and shows_analytics_link(people["gm"])
-    assert shows_analytics_link(people["sales_head"])
+    assert shows_analytics_link(people["sales_head"]) and shows_analytics_link(people["vp_sales"])
     assert not shows_analytics_link(people["sales_rep"]) and not shows_analytics_link(people["admin_clerk"])
-    request = RequestFactory().get("/")
-    request.user = people["sales_rep"]
-    nav = navigation(request)
-    assert request.user.department is not None  # the menu shows it: loaded before the bar asks
-    with django_assert_num_queries(0):
-        html = render_to_string("_nav.html", {**nav, "user": request.user, "request": request})
-    assert PAGE not in html
+    for username, linked in (("sales_rep", False), ("vp_sales", True)):
+        request = RequestFactory().get("/")
+        request.user = people[username]
+        nav = navigation(request)
+        assert request.user.department is not None  # the menu shows it: loaded before the bar asks
+        with django_assert_num_queries(0):
+            html = render_to_string("_nav.html", {**nav, "user": request.user, "request": request})
+        assert (PAGE in html) is linked, username
     client.force_login(people["fin_clerk"])
     assert PAGE in client.get(reverse("home")).content.decode()
 
