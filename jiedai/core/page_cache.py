@@ -17,9 +17,12 @@ import json
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.translation import get_language
 from ninja.responses import NinjaJSONEncoder
@@ -37,10 +40,10 @@ def _seconds() -> int:
 
 
 def _has_pending_messages(request) -> bool:
-    if request.COOKIES.get(getattr(settings, "MESSAGE_COOKIE_NAME", "messages")):
+    if request.COOKIES.get(CookieStorage.cookie_name):
         return True
     session = getattr(request, "session", None)
-    return bool(session is not None and session.get("_messages"))
+    return bool(session is not None and session.get(SessionStorage.session_key))
 
 
 def _key(request, user, stamp: int) -> str:
@@ -84,8 +87,6 @@ def _replay(request, entry) -> HttpResponse:
     for name, value in headers:
         response[name] = value
     if "CSRF_COOKIE" in request.META:
-        from django.middleware.csrf import get_token
-
         get_token(request)  # as rendering {% csrf_token %} would: the middleware keeps the cookie fresh
     return response
 

@@ -93,6 +93,13 @@ def get_export_for_user(user, pk: int) -> AnalyticsExport:
     return export
 
 
+def exports_of(user):
+    """The user's own background exports, newest first (the job page lists the latest few)."""
+    return (
+        AnalyticsExport.objects.filter(requested_by=user) if user.is_authenticated else AnalyticsExport.objects.none()
+    )
+
+
 # policy 5.3.2: finance's oversight — anomalies, their investigations, the business-entertainment tax summary.
 
 

@@ -12,10 +12,9 @@ from ninja import Field, Query, Router, Schema
 
 from jiedai.core.api_schema import Text, error_responses, local
 from jiedai.core.errors import NotFound, ValidationFailed
-from jiedai.expenses.access import analytics_departments_for
 from jiedai.expenses.analytics_cache import cached_analytics
 from jiedai.expenses.api_common import money_str
-from jiedai.expenses.forms_analytics import AnalyticsFilterForm
+from jiedai.expenses.forms_analytics import AnalyticsFilterForm, analytics_filter_form
 from jiedai.expenses.selectors_analytics import Analytics, Row
 
 router = Router(tags=["finance"])
@@ -213,12 +212,12 @@ def analytics_endpoint(request, filters: Query[AnalyticsFilters]):
 def valid_filter_form(user, filters: AnalyticsFilters) -> AnalyticsFilterForm:
     """The page's filter form on the API's filters, valid (else 400 with the form's messages), for a caller who may
     analyse some spending (else 404)."""
-    departments = analytics_departments_for(user)
-    if departments is not None and not departments:
-        raise NotFound(_("接口不存在。"))
     query = QueryDict(mutable=True)
     query.update({name: value for name, value in filters.dict().items() if value})
-    form = AnalyticsFilterForm.from_query(query, departments=departments)
+    try:
+        form = analytics_filter_form(user, query)
+    except NotFound:
+        raise NotFound(_("接口不存在。")) from None  # the API's own 404 message
     if not form.is_valid():
         raise BadFilter(_("筛选条件有误。"), errors=form.error_dict())
     return form

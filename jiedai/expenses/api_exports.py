@@ -3,7 +3,7 @@ analytics' filters (202), read the job until it is done, then fetch the workbook
 
 import datetime
 
-from django.http import FileResponse, QueryDict
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
@@ -13,7 +13,7 @@ from jiedai.expenses.access import get_export_for_user
 from jiedai.expenses.api_analytics import AnalyticsFilters, valid_filter_form
 from jiedai.expenses.exports_analytics import XLSX
 from jiedai.expenses.models import AnalyticsExport
-from jiedai.expenses.services.exports import analytics_export_request
+from jiedai.expenses.services.exports import analytics_export_queue
 
 router = Router(tags=["finance"])
 
@@ -52,7 +52,7 @@ def _out(export: AnalyticsExport) -> dict:
 def export_start(request, filters: Query[AnalyticsFilters]):
     """Queue the Excel workbook of the analytics for these filters (the same as GET /finance/analytics)."""
     form = valid_filter_form(request.auth, filters)
-    export = analytics_export_request(by=request.auth, query=QueryDict(form.query_string()))
+    export = analytics_export_queue(by=request.auth, form=form)
     return Status(202, _out(export))
 
 

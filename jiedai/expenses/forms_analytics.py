@@ -9,7 +9,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiedai.core.errors import NotFound
 from jiedai.core.forms import BootstrapFormMixin
+from jiedai.expenses.access import analytics_departments_for
 from jiedai.expenses.models import ExpenseCategory
 from jiedai.expenses.selectors_analytics import MAX_SPAN_DAYS, AnalyticsFilter, Granularity
 from jiedai.org.models import Department
@@ -119,3 +121,13 @@ class AnalyticsFilterForm(BootstrapFormMixin, forms.Form):
 
     def error_dict(self) -> dict[str, list[str]]:
         return {name: [str(message) for message in messages] for name, messages in self.errors.items()}
+
+
+def analytics_filter_form(user, query) -> AnalyticsFilterForm:
+    """The filter form on `query` (valid or not) for a user who may analyse some spending; NotFound for anyone else,
+    who cannot tell the analytics exist (expenses.access.analytics_departments_for). The page, its exports and the
+    API all start here."""
+    departments = analytics_departments_for(user)
+    if departments is not None and not departments:
+        raise NotFound(_("找不到该页面。"))
+    return AnalyticsFilterForm.from_query(query, departments=departments)

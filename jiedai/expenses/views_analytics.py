@@ -5,26 +5,18 @@ department head their department; a supervising leader the departments they supe
 (expenses.access.analytics_departments_for)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from jiedai.expenses.access import analytics_departments_for
+from jiedai.core.web import domain_errors
 from jiedai.expenses.analytics_cache import cached_analytics
 from jiedai.expenses.exports_analytics import XLSX, workbook_for
-from jiedai.expenses.forms_analytics import AnalyticsFilterForm
+from jiedai.expenses.forms_analytics import analytics_filter_form
 from jiedai.expenses.selectors_analytics import Analytics
 
 TEMPLATE = "expenses/analytics.html"
-
-
-def analytics_form(request) -> AnalyticsFilterForm:
-    """The filter form on the query string, for a user who may analyse some spending (else 404)."""
-    departments = analytics_departments_for(request.user)
-    if departments is not None and not departments:
-        raise Http404(_("找不到该页面。"))
-    return AnalyticsFilterForm.from_query(request.GET, departments=departments)
 
 
 def chart_data(analytics: Analytics) -> dict:
@@ -50,8 +42,9 @@ def _invalid(request, form):
 
 @login_required
 @require_GET
+@domain_errors(back="expenses:analytics")
 def analytics_view(request):
-    form = analytics_form(request)
+    form = analytics_filter_form(request.user, request.GET)
     if not form.is_valid():
         return _invalid(request, form)
     analytics = cached_analytics(form.filters())
@@ -66,9 +59,10 @@ def analytics_view(request):
 
 @login_required
 @require_GET
+@domain_errors(back="expenses:analytics")
 def analytics_export_view(request):
     """The same figures as the page, one sheet per table, for the same filters."""
-    form = analytics_form(request)
+    form = analytics_filter_form(request.user, request.GET)
     if not form.is_valid():
         return _invalid(request, form)
     filters = form.filters()

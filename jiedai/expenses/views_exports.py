@@ -12,9 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from jiedai.core.web import domain_errors, is_htmx
-from jiedai.expenses.access import get_export_for_user
+from jiedai.expenses.access import exports_of, get_export_for_user
 from jiedai.expenses.exports_analytics import XLSX
-from jiedai.expenses.models import AnalyticsExport
 from jiedai.expenses.services.exports import KEEP_DAYS, analytics_export_request
 
 RECENT = 5
@@ -45,7 +44,7 @@ def export_job_view(request, pk):
     export = get_export_for_user(request.user, pk)
     if is_htmx(request):
         return render(request, "expenses/analytics_export.html#job", {"export": export})
-    recent = AnalyticsExport.objects.filter(requested_by=export.requested_by).exclude(pk=export.pk)[:RECENT]
+    recent = exports_of(export.requested_by).exclude(pk=export.pk)[:RECENT]
     context = {"export": export, "recent": list(recent), "keep_days": KEEP_DAYS}
     return render(request, "expenses/analytics_export.html", context)
 

@@ -19,6 +19,16 @@ ROLES = {
 }
 
 
+def assert_answer(response, expect: str, case) -> None:
+    """The matrices' check of one answer: "login" is a redirect to the login page, anything else a status code."""
+    from django.urls import reverse
+
+    if expect == "login":
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), (case, response)
+    else:
+        assert response.status_code == int(expect), (case, response.status_code)
+
+
 def add_outsider(people: dict) -> User:
     qa = Department.objects.create(code="qa", name="质量部")
     people["qa_inspector"] = User.objects.create_user(

@@ -88,7 +88,10 @@ def test_a_rolled_back_write_takes_its_move_back_or_moves_past_it(people):
             SystemSetting.objects.create(key="page_cache_probe", value="1")
             assert change_stamp.current() > before  # seen inside the writing transaction
             raise RuntimeError
-    assert change_stamp.current() >= before
+    if connection.vendor == "postgresql":
+        assert change_stamp.current() > before  # a sequence never goes back: it moved past the rolled-back data
+    else:
+        assert change_stamp.current() == before  # the stamp's row rolled back with the data
     assert not SystemSetting.objects.filter(key="page_cache_probe").exists()
 
 

@@ -13,11 +13,10 @@ from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jiedai.core.errors import DomainError, NotFound, ValidationFailed
-from jiedai.expenses.access import analytics_departments_for
+from jiedai.core.errors import DomainError, ValidationFailed
 from jiedai.expenses.analytics_cache import cached_analytics
 from jiedai.expenses.exports_analytics import workbook_for
-from jiedai.expenses.forms_analytics import AnalyticsFilterForm
+from jiedai.expenses.forms_analytics import AnalyticsFilterForm, analytics_filter_form
 from jiedai.expenses.models import AnalyticsExport, ExportStatus
 
 logger = logging.getLogger(__name__)
@@ -25,15 +24,6 @@ logger = logging.getLogger(__name__)
 KEEP_DAYS = 7  # a finished workbook is kept this long, then deleted with its job
 STUCK_AFTER = timedelta(hours=1)  # a job still running after this lost its worker: it is marked failed
 MAX_OPEN_PER_USER = 3  # jobs waiting or running per person: a double click does not queue a pile of them
-
-
-def analytics_filter_form(user, query) -> AnalyticsFilterForm:
-    """The analytics filter form on `query` for a user who may analyse some spending (expenses.access), valid or
-    not; NotFound for anyone else."""
-    departments = analytics_departments_for(user)
-    if departments is not None and not departments:
-        raise NotFound(_("找不到该页面。"))
-    return AnalyticsFilterForm.from_query(query, departments=departments)
 
 
 def _valid_form(user, query) -> AnalyticsFilterForm:
@@ -45,7 +35,12 @@ def _valid_form(user, query) -> AnalyticsFilterForm:
 
 def analytics_export_request(*, by, query, language: str = "") -> AnalyticsExport:
     """Queue a workbook of the analytics for `query` (a QueryDict of the page's filters)."""
-    form = _valid_form(by, query)
+    return analytics_export_queue(by=by, form=_valid_form(by, query), language=language)
+
+
+def analytics_export_queue(*, by, form: AnalyticsFilterForm, language: str = "") -> AnalyticsExport:
+    """Queue a workbook for a valid filter form of `by`'s (analytics_filter_form: the API checks its own filters,
+    with its own 400s)."""
     with transaction.atomic():
         open_jobs = AnalyticsExport.objects.filter(
             requested_by=by, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]
